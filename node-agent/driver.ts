@@ -1,0 +1,79 @@
+/**
+ * The agent's driver port: one driver per resource kind (network, virtualrouter, blockstorage,
+ * imageentity, virtualmachine) turns a command from the controller into host commands through
+ * the HostRunner, and reads back what exists on the host (inventory).
+ *
+ * Drivers are idempotent: applying the same command twice converges to the same host state,
+ * and `inventory` is level-based (it reads the host, not a journal).
+ */
+import type { Logger } from "pino";
+import type { ApiType, ResourceKey } from "../schemas/kinds.js";
+import type { HostRunner } from "./host/host-runner.js";
+
+/** What the controller asks a node to make true for one resource. */
+export interface ResourceCommand {
+  readonly key: ResourceKey;
+  readonly apiType: ApiType;
+  readonly id: string;
+  readonly group?: string;
+  readonly namespace?: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** The desired spec, as validated by the kind's schema. */
+  readonly spec: Readonly<Record<string, unknown>>;
+  /** Increases with every change of the desired spec; reported back once applied. */
+  readonly generation: number;
+  /**
+   * What the controller resolved for this kind (referenced networks, pool bridge, disk paths,
+   * peers, download sources). Each driver exports the interface of its own context.
+   */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/** What a node reports about one resource. */
+export interface ObservedResource {
+  readonly key: ResourceKey;
+  readonly apiType: ApiType;
+  /** humstack's state word for the kind: Active, Available, Running, Stopped, Pending, Error, ... */
+  readonly state: string;
+  /** Generation of the last command applied; undefined when found on the host without a command. */
+  readonly generation?: number;
+  /** PascalCase reason when state is Error or not as desired (e.g. `GuestShutdown`). */
+  readonly reason?: string;
+  readonly message?: string;
+  /** Kind-specific observed details: bridge and tap names, MACs, uuid, disk path, pid... */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Host objects the last command declared that are missing or different now. */
+  readonly drift?: readonly string[];
+}
+
+/** Everything a driver call gets besides the command. */
+export interface DriverContext {
+  readonly runner: HostRunner;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly node: NodeEnvironment;
+}
+
+/** The node's configuration as drivers need it (from the agent config). */
+export interface NodeEnvironment {
+  readonly nodeName: string;
+  /** Underlay address of this node (nodeAddress). */
+  readonly address: string;
+  readonly dataDir: string;
+  readonly blockStorageDir: string;
+  readonly imageDir: string;
+  readonly vxlan?: { readonly devName: string; readonly group?: string };
+  readonly vlan?: { readonly devName: string };
+  readonly ceph?: { readonly confPath: string; readonly pool: string; readonly user?: string };
+}
+
+/** One kind's driver. */
+export interface ResourceDriver {
+  readonly apiType: ApiType;
+  /** Makes the host match the command; resolves with what is there afterwards. Throws on failure (the agent reports the error). */
+  apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource>;
+  /** Removes every host object of the resource; succeeds when already gone. */
+  remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void>;
+  /** Reads the host: every resource of this kind that exists, and humops-named objects no resource explains (orphans). */
+  inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }>;
+}

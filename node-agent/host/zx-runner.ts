@@ -1,0 +1,48 @@
+/**
+ * The only module in node-agent that spawns processes. Each argv element is passed to zx,
+ * which quotes it: no shell string is ever built from manifest data.
+ */
+import { $ } from "zx";
+import type { Logger } from "pino";
+import type { Command, HostRunner, RunOptions, RunResult } from "./host-runner.js";
+
+/** Options of the real runner. */
+export interface ZxRunnerOptions {
+  /** Run every command inside this network namespace (`ip netns exec NS ...`): how tests make a netns a node. */
+  readonly netns?: string;
+  /** One debug line per command: `{ argv, exitCode, durationMs }`. */
+  readonly log?: Logger;
+}
+
+/** Runs commands on the real host through zx with `nothrow`. */
+export class ZxRunner implements HostRunner {
+  readonly #netns: string | undefined;
+  readonly #log: Logger | undefined;
+
+  constructor(opts: ZxRunnerOptions = {}) {
+    this.#netns = opts.netns;
+    this.#log = opts.log;
+  }
+
+  async run(cmd: Command, opts: RunOptions = {}): Promise<RunResult> {
+    const argv = this.#netns ? ["ip", "netns", "exec", this.#netns, ...cmd.argv] : [...cmd.argv];
+    const started = performance.now();
+    const p = $({
+      nothrow: true,
+      quiet: true,
+      verbose: false,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(cmd.stdin !== undefined ? { input: cmd.stdin } : {}),
+      ...(cmd.timeoutMs !== undefined ? { timeout: cmd.timeoutMs } : {}),
+    })`${argv}`;
+    const out = await p;
+    const res: RunResult = {
+      exitCode: out.exitCode ?? -1,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      durationMs: Math.round(performance.now() - started),
+    };
+    this.#log?.debug({ argv, exitCode: res.exitCode, durationMs: res.durationMs }, "host command");
+    return res;
+  }
+}

@@ -7,44 +7,11 @@
  * and `inventory` is level-based (it reads the host, not a journal).
  */
 import type { Logger } from "pino";
-import type { ApiType, ResourceKey } from "../schemas/kinds.js";
+import type { ApiType } from "../schemas/kinds.js";
+import type { ObservedResource, ResourceCommand } from "../schemas/protocol-types.js";
 import type { HostRunner } from "./host/host-runner.js";
 
-/** What the controller asks a node to make true for one resource. */
-export interface ResourceCommand {
-  readonly key: ResourceKey;
-  readonly apiType: ApiType;
-  readonly id: string;
-  readonly group?: string;
-  readonly namespace?: string;
-  readonly annotations: Readonly<Record<string, string>>;
-  /** The desired spec, as validated by the kind's schema. */
-  readonly spec: Readonly<Record<string, unknown>>;
-  /** Increases with every change of the desired spec; reported back once applied. */
-  readonly generation: number;
-  /**
-   * What the controller resolved for this kind (referenced networks, pool bridge, disk paths,
-   * peers, download sources). Each driver exports the interface of its own context.
-   */
-  readonly context: Readonly<Record<string, unknown>>;
-}
-
-/** What a node reports about one resource. */
-export interface ObservedResource {
-  readonly key: ResourceKey;
-  readonly apiType: ApiType;
-  /** humstack's state word for the kind: Active, Available, Running, Stopped, Pending, Error, ... */
-  readonly state: string;
-  /** Generation of the last command applied; undefined when found on the host without a command. */
-  readonly generation?: number;
-  /** PascalCase reason when state is Error or not as desired (e.g. `GuestShutdown`). */
-  readonly reason?: string;
-  readonly message?: string;
-  /** Kind-specific observed details: bridge and tap names, MACs, uuid, disk path, pid... */
-  readonly details: Readonly<Record<string, unknown>>;
-  /** Host objects the last command declared that are missing or different now. */
-  readonly drift?: readonly string[];
-}
+export type { ObservedResource, ResourceCommand };
 
 /** Everything a driver call gets besides the command. */
 export interface DriverContext {

@@ -1,0 +1,105 @@
+/**
+ * The leak guard of real-host tests: take `snapshotHost()` before, `assertNoLeaks(before)`
+ * after. It only reads the machine's own namespace (`ip netns list`, `ip -j link`,
+ * `iptables-save`), never changes it.
+ *
+ * What counts as a leak, so that parallel tests of other processes do not trip it:
+ * - a network namespace that appeared and carries this process's tag (or a humops name);
+ * - a link in the root namespace that appeared and carries the tag or a humops name;
+ * - any iptables rule that appeared in the root namespace (nothing may ever add one).
+ */
+import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { runChecked } from "../../node-agent/host/host-runner.js";
+import { isHumopsName } from "../../schemas/host-names.js";
+import { testTag } from "./test-tag.js";
+
+/** What the root namespace held at one moment. */
+export interface HostSnapshot {
+  readonly netns: readonly string[];
+  readonly links: readonly string[];
+  readonly iptables: readonly string[];
+}
+
+/** One object that appeared during the test and was not removed. */
+export interface Leak {
+  readonly kind: "netns" | "link" | "iptables";
+  readonly name: string;
+}
+
+/** Options of findLeaks/assertNoLeaks. */
+export interface LeakOptions {
+  /** The tag marking this test's objects; default `testTag()`. */
+  readonly tag?: string;
+  /** Also report new humops-named (`isHumopsName`) netns and links; default true. */
+  readonly humopsNames?: boolean;
+}
+
+const root = new ZxRunner();
+
+/** Parses `ip netns list` output (`name` or `name (id: 3)` per line). */
+export function parseNetnsList(stdout: string): string[] {
+  return stdout
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((n) => n !== "");
+}
+
+/** The rule lines of `iptables-save` output, without comments and counters. */
+export function parseIptablesRules(stdout: string): string[] {
+  const rules: string[] = [];
+  let table = "";
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("*")) table = line.slice(1);
+    else if (line.startsWith("-A ") || line.startsWith("-I ")) rules.push(`${table} ${line}`);
+  }
+  return rules;
+}
+
+/**
+ * Reads the root namespace: netns names, link names, iptables rules.
+ * Throws CommandFailedError when `ip` or `iptables-save` fail (not root, not installed).
+ */
+export async function snapshotHost(): Promise<HostSnapshot> {
+  const [netns, links, ipt] = await Promise.all([
+    runChecked(root, { argv: ["ip", "netns", "list"] }),
+    runChecked(root, { argv: ["ip", "-j", "link", "show"] }),
+    runChecked(root, { argv: ["iptables-save"] }),
+  ]);
+  const linkNames = (JSON.parse(links.stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
+  return { netns: parseNetnsList(netns.stdout), links: linkNames, iptables: parseIptablesRules(ipt.stdout) };
+}
+
+/** Compares `before` with `after` (default: a new snapshot) and returns what leaked. */
+export async function findLeaks(before: HostSnapshot, opts: LeakOptions = {}, after?: HostSnapshot): Promise<Leak[]> {
+  const now = after ?? (await snapshotHost());
+  const tag = opts.tag ?? testTag();
+  const humops = opts.humopsNames ?? true;
+  const ours = (n: string): boolean => n.includes(tag) || (humops && isHumopsName(n));
+  const appeared = (was: readonly string[], is: readonly string[]): string[] => {
+    const old = new Set(was);
+    return is.filter((x) => !old.has(x));
+  };
+  return [
+    ...appeared(before.netns, now.netns).filter(ours).map((name) => ({ kind: "netns" as const, name })),
+    ...appeared(before.links, now.links).filter(ours).map((name) => ({ kind: "link" as const, name })),
+    ...appeared(before.iptables, now.iptables).map((name) => ({ kind: "iptables" as const, name })),
+  ];
+}
+
+/** Thrown by assertNoLeaks; `leaks` lists what was left behind. */
+export class HostLeakError extends Error {
+  override readonly name = "HostLeakError";
+  readonly code = "HOST_LEAK" as const;
+  readonly leaks: readonly Leak[];
+
+  constructor(leaks: readonly Leak[], options?: ErrorOptions) {
+    super(`left behind on the host: ${leaks.map((l) => `${l.kind} ${l.name}`).join(", ")}`, options);
+    this.leaks = leaks;
+  }
+}
+
+/** Throws HostLeakError when anything of this test is left in the root namespace (see file header). */
+export async function assertNoLeaks(before: HostSnapshot, opts: LeakOptions = {}): Promise<void> {
+  const leaks = await findLeaks(before, opts);
+  if (leaks.length > 0) throw new HostLeakError(leaks);
+}

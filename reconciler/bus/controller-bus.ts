@@ -3,46 +3,14 @@
  * Real: NatsControllerBus (reconciler/bus/nats-controller-bus.ts). Fake: MemoryBus, for
  * unit tests of the loop.
  */
-import type { ObservedResource, ResourceCommand } from "../../schemas/protocol-types.js";
 
-/** What the controller asks a node to do: apply or delete one resource. */
-export interface NodeCommand extends ResourceCommand {
-  /** Unique per send; agents de-duplicate re-deliveries by it. */
-  readonly commandId: string;
-  readonly op: "apply" | "delete";
-}
+import type { NodeCommand, CommandResult, NodeInfo, NodeInventory } from "../../schemas/protocol/messages.js";
 
-/** An agent's answer to one command. */
-export interface CommandResult {
-  readonly commandId: string;
-  readonly key: ResourceCommand["key"];
-  readonly ok: boolean;
-  /** PascalCase reason on failure, e.g. `CommandFailed`, `InvalidSpec`, `Unsupported`. */
-  readonly reason?: string;
-  readonly message?: string;
-  readonly durationMs: number;
-  /** What the node observes about the resource after the command. */
-  readonly observed?: ObservedResource;
-}
-
-/** A registered node, as the liveness bucket has it. */
-export interface NodeInfo {
-  readonly name: string;
-  readonly address: string;
-  readonly capacity: { readonly vcpus: number; readonly memoryBytes: number };
-  readonly agentVersion: string;
-  readonly accelerator: "kvm" | "tcg" | "none";
-  /** False once its heartbeat key expired. */
-  readonly ready: boolean;
-}
-
-/** The last full inventory a node published. */
-export interface NodeInventory {
-  readonly node: string;
-  readonly resources: readonly ObservedResource[];
-  /** humops-named host objects no command explains. */
-  readonly orphans: readonly string[];
-}
+/*
+ * The message types live in schemas/protocol/messages.ts (the agent needs them too and never
+ * imports reconciler/); re-exported here so the controller keeps importing them from its port.
+ */
+export type { NodeCommand, CommandResult, NodeInfo, NodeInventory };
 
 /** Something changed on the bus; the controller re-reads (level-triggered) rather than trusting the event's content. */
 export type BusEvent =
@@ -52,7 +20,13 @@ export type BusEvent =
 
 /** The controller's view of the nodes. */
 export interface ControllerBus {
-  /** Sends `cmd` to `node` and waits for its result; rejects with a timeout error when the agent does not answer in time. */
+  /**
+   * Sends `cmd` to `node` and waits for its result. Rejects with BusTimeoutError when the agent
+   * does not answer in time, NodeUnreachableError when no agent serves the node, ProtocolError
+   * when the command or the reply does not validate (or the agent rejected the command), and
+   * the signal's reason when aborted (reconciler/bus/errors.ts). A failed command is not a
+   * rejection: it resolves with `ok: false`.
+   */
   send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult>;
   /** Every node that ever registered, with its liveness. */
   nodes(): Promise<NodeInfo[]>;

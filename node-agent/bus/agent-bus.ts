@@ -1,0 +1,38 @@
+/**
+ * The agent's port to the controller (its half of the node protocol, docs/protocol.md).
+ * Real: NatsAgentBus (node-agent/bus/nats-agent-bus.ts). Fake: the agent side of MemoryBus
+ * (reconciler/bus/memory-bus.ts, `connectAgent`), structurally the same interface.
+ */
+import type {
+  CommandResult,
+  NodeCommand,
+  NodeHeartbeat,
+  NodeInventory,
+  NodeRegistration,
+} from "../../schemas/protocol/messages.js";
+
+/**
+ * Executes one validated command and resolves with its result. It should not throw (a
+ * failure is a result with `ok: false`); if it does, the adapter answers `AgentError`.
+ */
+export type CommandHandler = (cmd: NodeCommand) => Promise<CommandResult>;
+
+/** What an agent does on the bus. Every method validates what it sends; receiving validates too. */
+export interface AgentBus {
+  /** Writes the node's registration and marks it alive. */
+  register(reg: NodeRegistration): Promise<void>;
+  /** Refreshes the node's liveness (call every HEARTBEAT_INTERVAL_MS). */
+  heartbeat(hb: NodeHeartbeat): Promise<void>;
+  /** Publishes the node's full inventory (kept as the node's last value). */
+  publishInventory(inv: NodeInventory): Promise<void>;
+  /**
+   * Serves `node`'s command subject: each valid command goes to `handler`, its result is the
+   * reply; an invalid command is logged and answered with a rejection, never handed over.
+   * Resolves once subscribed.
+   */
+  serveCommands(node: string, handler: CommandHandler): Promise<void>;
+  /** Marks the node not ready at once (graceful stop), instead of waiting for the TTL. */
+  leave(node: string): Promise<void>;
+  /** Stops serving and disconnects (draining replies in flight). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * Errors of the controller's bus (ControllerBus.send and the adapters). Each has a stable
+ * `code` so the loop and tests never match on message text. All are transient for the loop
+ * (retry with backoff) except ProtocolError, which says the controller or the agent speaks a
+ * different protocol: a bug or a version skew, not something a retry fixes.
+ */
+
+/** The agent did not answer within the timeout (it may still execute the command: re-send with the same commandId). */
+export class BusTimeoutError extends Error {
+  override readonly name = "BusTimeoutError";
+  readonly code = "BusTimeout";
+  readonly node: string;
+  readonly commandId: string;
+  readonly timeoutMs: number;
+  constructor(node: string, commandId: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`node ${node} did not answer command ${commandId} within ${timeoutMs} ms`, options);
+    this.node = node;
+    this.commandId = commandId;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** No agent serves the node right now (NATS "no responders"): the node is down or not connected. */
+export class NodeUnreachableError extends Error {
+  override readonly name = "NodeUnreachableError";
+  readonly code = "NodeUnreachable";
+  readonly node: string;
+  constructor(node: string, options?: ErrorOptions) {
+    super(`no agent serves node ${node}`, options);
+    this.node = node;
+  }
+}
+
+/** A message did not validate against its schema, or the agent rejected the command as invalid. Never retried blindly. */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+  readonly code = "InvalidMessage";
+  /** What was invalid: `command`, `reply`, `registration`, `inventory`, `heartbeat`. */
+  readonly what: string;
+  constructor(message: string, what: string, options?: ErrorOptions) {
+    super(message, options);
+    this.what = what;
+  }
+}
+
+/** The bus was closed. */
+export class BusClosedError extends Error {
+  override readonly name = "BusClosedError";
+  readonly code = "BusClosed";
+  constructor(options?: ErrorOptions) {
+    super("bus closed", options);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The messages of the humops node protocol (docs/protocol.md), as TypeScript types. Each one
+ * has a JSON Schema beside this file (draft 2020-12) and is validated on both ends by
+ * schemas/protocol-validators.ts. Shared by reconciler/ and node-agent/.
+ */
+import type { ObservedResource, ResourceCommand } from "../protocol-types.js";
+
+/** Controller -> agent (request on `humops.v1.node.<node>.cmd`): apply or delete one resource. */
+export interface NodeCommand extends ResourceCommand {
+  /** Unique per send; agents de-duplicate re-deliveries by it. */
+  readonly commandId: string;
+  readonly op: "apply" | "delete";
+}
+
+/** An agent's answer to one command. */
+export interface CommandResult {
+  readonly commandId: string;
+  readonly key: ResourceCommand["key"];
+  readonly ok: boolean;
+  /** PascalCase reason on failure, e.g. `CommandFailed`, `InvalidSpec`, `Unsupported`. Required when ok is false. */
+  readonly reason?: string;
+  readonly message?: string;
+  readonly durationMs: number;
+  /** What the node observes about the resource after the command. */
+  readonly observed?: ObservedResource;
+}
+
+/** The agent's reply when a command did not validate: it was not acted on. */
+export interface CommandRejection {
+  readonly rejected: true;
+  /** `InvalidMessage` (schema), `WrongNode`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** What travels back on the reply subject. */
+export type CommandReply = CommandResult | CommandRejection;
+
+/** What a node says about itself when it registers (KV `humops-nodes`, key = node name). */
+export interface NodeRegistration {
+  readonly name: string;
+  readonly address: string;
+  readonly capacity: { readonly vcpus: number; readonly memoryBytes: number };
+  readonly agentVersion: string;
+  readonly accelerator: "kvm" | "tcg" | "none";
+}
+
+/** A registered node, as the controller sees it. */
+export interface NodeInfo extends NodeRegistration {
+  /** False once its heartbeat key expired (or the agent left). */
+  readonly ready: boolean;
+}
+
+/** The liveness record (KV `humops-liveness`, bucket TTL): the node is alive while it exists. */
+export interface NodeHeartbeat {
+  readonly node: string;
+  /** Increases with every heartbeat of one agent run. */
+  readonly seq: number;
+}
+
+/** The last full inventory a node published (KV `humops-inventory`, key = node name). */
+export interface NodeInventory {
+  readonly node: string;
+  readonly resources: readonly ObservedResource[];
+  /** humops-named host objects no command explains. */
+  readonly orphans: readonly string[];
+}

@@ -62,3 +62,39 @@ export interface LoadResult {
   /** Identities (keys) that could still be read from invalid documents, so they keep their last applied state. */
   readonly invalidKeys: ReadonlySet<ResourceKey>;
 }
+
+/**
+ * One manifest file as read from a tree (working directory or git commit). `path` is relative
+ * to the manifests root, with `/`. `blobId` (a git blob sha, or any content hash) lets a
+ * ParseCache reuse the file's parse; `sizeBytes`, when the reader knows the file is larger than
+ * it is willing to read, carries the real size so the loader reports it (then `text` is empty).
+ */
+export interface ManifestFile {
+  readonly path: string;
+  readonly text: string;
+  readonly blobId?: string;
+  readonly sizeBytes?: number;
+}
+
+/** One YAML document of a file, after parsing and validation. */
+export interface ParsedDocument {
+  /** 0-based index of the document in its file (empty documents count). */
+  readonly index: number;
+  /** Where the document starts (its `meta` key, else its first node). */
+  readonly source: SourcePos;
+  /** The identity, whenever `meta` names one (valid document or not). */
+  readonly key?: ResourceKey;
+  /** The resource, only when the document is valid. */
+  readonly resource?: DesiredResource;
+}
+
+/**
+ * What parsing and validating ONE file gives: a pure function of (path, text), so it may be
+ * cached by blob id. `failed` is true when the file did not parse or a document is invalid.
+ */
+export interface FileResult {
+  readonly path: string;
+  readonly documents: readonly ParsedDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly failed: boolean;
+}

@@ -1,0 +1,186 @@
+/**
+ * A tiny bootable guest for the VM tests, built at test time from Debian's packages only
+ * (linux-image-amd64's kernel and modules, busybox-static, syslinux, mtools, dosfstools),
+ * without mounting anything, and cached between runs.
+ *
+ * The guest's /init loads the virtio and iso9660 modules, reads the NoCloud seed (an ISO9660
+ * volume labelled `cidata` on any virtio disk), configures every NIC whose MAC appears in
+ * network-config (version 2: addresses, gateway4 or a default route), and prints what it did
+ * on the serial console as lines starting with `humops-guest:`. The ACPI power button (QMP
+ * `system_powerdown`) makes it log `humops-guest: power button, shutting down` and power off.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { runChecked } from "../../node-agent/host/host-runner.js";
+
+/** Modules the guest loads, in dependency order (`modprobe --show-depends`). */
+const MODULES = [
+  "drivers/virtio/virtio_ring.ko",
+  "drivers/virtio/virtio.ko",
+  "drivers/virtio/virtio_pci_modern_dev.ko",
+  "drivers/virtio/virtio_pci_legacy_dev.ko",
+  "drivers/virtio/virtio_pci.ko",
+  "drivers/block/virtio_blk.ko",
+  "net/core/failover.ko",
+  "drivers/net/net_failover.ko",
+  "drivers/net/virtio_net.ko",
+  "drivers/cdrom/cdrom.ko",
+  "fs/isofs/isofs.ko",
+  "drivers/acpi/button.ko",
+  "drivers/input/evdev.ko",
+];
+
+const INIT = `#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mkdir -p /proc /sys /dev /seed /tmp /etc/acpi/PWRF /var/run /var/log
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "humops-guest: booting $(uname -r)"
+for m in $(cat /modules.list); do insmod /lib/modules/$m 2>/dev/null; done
+mdev -s
+ip link set lo up
+seed=""
+for d in /dev/vd? /dev/sr?; do
+  [ -b "$d" ] || continue
+  if mount -t iso9660 -o ro "$d" /seed 2>/dev/null; then
+    if [ -f /seed/meta-data ]; then seed="$d"; break; fi
+    umount /seed
+  fi
+done
+if [ -z "$seed" ]; then
+  echo "humops-guest: no cidata seed found"
+else
+  iid=$(sed -n 's/^instance-id: *//p' /seed/meta-data | tr -d '"')
+  host=$(sed -n 's/^local-hostname: *//p' /seed/meta-data | tr -d '"')
+  [ -n "$host" ] && hostname "$host"
+  echo "humops-guest: seed $seed instance-id=$iid hostname=$host"
+  users=$(sed -n 's/^ *- *name: *//p' /seed/user-data | tr -d '"' | tr '\\n' ' ')
+  echo "humops-guest: users $users"
+  awk -f /netcfg.awk /seed/network-config > /tmp/nics
+  while read mac addr gw; do
+    dev=""
+    for n in /sys/class/net/*; do
+      [ "$(cat $n/address)" = "$mac" ] && dev=$(basename $n)
+    done
+    if [ -z "$dev" ]; then echo "humops-guest: no NIC with mac $mac"; continue; fi
+    ip link set "$dev" up
+    [ "$addr" != "-" ] && ip addr add "$addr" dev "$dev"
+    [ "$gw" != "-" ] && ip route add default via "$gw" dev "$dev"
+    echo "humops-guest: nic $dev mac $mac address $addr gateway $gw"
+  done < /tmp/nics
+fi
+printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
+chmod +x /etc/acpi/PWRF/00000080
+echo "PWRF PWRF/00000080" > /etc/acpid.conf
+acpid -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log
+echo "humops-guest: ready"
+while true; do sleep 3600; done
+`;
+
+/** Reads humops' network-config v2 (one NIC per `match: macaddress`); prints `mac address gateway`. */
+const NETCFG_AWK = `
+function flush() { if (mac != "") print mac, (addr == "" ? "-" : addr), (gw == "" ? "-" : gw); mac = ""; addr = ""; gw = "" }
+/^    [A-Za-z0-9_.-]+:[ ]*$/ { flush() }
+/macaddress:/ { v = $2; gsub(/"/, "", v); mac = tolower(v) }
+/^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+\\/[0-9]+/ { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
+/gateway4:/ { v = $2; gsub(/"/, "", v); gw = v }
+/via:/ { v = $2; gsub(/"/, "", v); gw = v }
+END { flush() }
+`;
+
+/** What a built guest is: a qcow2 disk image and the kernel it runs. */
+export interface TinyGuest {
+  readonly diskPath: string;
+  readonly kernelVersion: string;
+}
+
+/** The kernel version of linux-image-amd64 on this machine (the newest in /lib/modules with a /boot/vmlinuz). */
+export function guestKernelVersion(): string {
+  const versions = readdirSync("/lib/modules").filter((v) => existsSync(`/boot/vmlinuz-${v}`)).sort();
+  const v = versions.at(-1);
+  if (!v) throw new Error("no kernel in /boot: install linux-image-amd64 (bash ci/setup)");
+  return v;
+}
+
+/** Builds (or reuses from the cache) the tiny guest's qcow2 image. */
+export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<TinyGuest> {
+  const kver = guestKernelVersion();
+  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
+  const cacheDir = opts.cacheDir ?? process.env.HUMOPS_TEST_CACHE ?? join(homedir(), ".cache", "humops-test");
+  const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
+  if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
+  mkdirSync(cacheDir, { recursive: true });
+  const work = join(tmpdir(), `humops-guest-${process.pid}-${Date.now()}`);
+  mkdirSync(work, { recursive: true });
+  try {
+    writeFileSync(join(work, "initrd"), buildInitramfs(kver));
+    writeFileSync(join(work, "syslinux.cfg"), "DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd\n  APPEND console=ttyS0 panic=-1\n");
+    await makeBootDisk(work, kver);
+    renameSync(join(work, "disk.qcow2"), diskPath);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { diskPath, kernelVersion: kver };
+}
+
+async function makeBootDisk(work: string, kver: string): Promise<void> {
+  const r = new ZxRunner();
+  const raw = join(work, "disk.raw");
+  await runChecked(r, { argv: ["truncate", "-s", "48M", raw] });
+  await runChecked(r, { argv: ["mkfs.vfat", "-n", "HUMOPSGUEST", raw] });
+  await runChecked(r, { argv: ["syslinux", "--install", raw] });
+  for (const [src, dst] of [
+    [`/boot/vmlinuz-${kver}`, "::vmlinuz"],
+    [join(work, "initrd"), "::initrd"],
+    [join(work, "syslinux.cfg"), "::syslinux.cfg"],
+  ] as const) {
+    await runChecked(r, { argv: ["mcopy", "-i", raw, src, dst] });
+  }
+  await runChecked(r, { argv: ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, join(work, "disk.qcow2")] });
+}
+
+/** A gzipped newc cpio archive: busybox, /init, the awk script and the modules. */
+function buildInitramfs(kver: string): Buffer {
+  const entries: CpioEntry[] = [
+    { name: "bin", mode: 0o40755 },
+    { name: "lib", mode: 0o40755 },
+    { name: "lib/modules", mode: 0o40755 },
+    { name: "bin/busybox", mode: 0o100755, data: readFileSync("/bin/busybox") },
+    { name: "bin/sh", mode: 0o120777, data: Buffer.from("busybox") },
+    { name: "init", mode: 0o100755, data: Buffer.from(INIT) },
+    { name: "netcfg.awk", mode: 0o100644, data: Buffer.from(NETCFG_AWK) },
+    { name: "modules.list", mode: 0o100644, data: Buffer.from(MODULES.map((m) => m.split("/").at(-1)).join("\n") + "\n") },
+  ];
+  for (const m of MODULES) {
+    const src = `/lib/modules/${kver}/kernel/${m}`;
+    entries.push({ name: `lib/modules/${m.split("/").at(-1)}`, mode: 0o100644, data: readFileSync(src) });
+  }
+  return gzipSync(cpioNewc(entries));
+}
+
+interface CpioEntry {
+  readonly name: string;
+  readonly mode: number;
+  readonly data?: Buffer;
+}
+
+/** Encodes entries as a newc cpio archive (the initramfs format), ending with TRAILER!!!. */
+function cpioNewc(entries: readonly CpioEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+  let ino = 1;
+  for (const e of [...entries, { name: "TRAILER!!!", mode: 0 }]) {
+    const data = e.data ?? Buffer.alloc(0);
+    const name = Buffer.from(`${e.name}\0`);
+    const fields = [ino++, e.mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, name.length, 0];
+    const header = Buffer.from("070701" + fields.map((f) => f.toString(16).padStart(8, "0")).join(""));
+    parts.push(header, name, pad4(header.length + name.length), data, pad4(data.length));
+  }
+  return Buffer.concat(parts);
+}

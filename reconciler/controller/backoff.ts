@@ -1,0 +1,66 @@
+/** Per-item exponential backoff, capped, and a token-bucket rate limit for commands. Time is injected. */
+
+/** Exponential backoff per id: base * 2^(failures-1), capped at maxMs. */
+export class Backoff {
+  private readonly entries = new Map<string, { failures: number; notBefore: number }>();
+  private readonly baseMs: number;
+  private readonly maxMs: number;
+
+  constructor(opts: { baseMs: number; maxMs: number }) {
+    this.baseMs = opts.baseMs;
+    this.maxMs = opts.maxMs;
+  }
+
+  /** Records a failure at `nowMs`; returns the delay before the next try. */
+  fail(id: string, nowMs: number): number {
+    const failures = (this.entries.get(id)?.failures ?? 0) + 1;
+    const delay = Math.min(this.maxMs, this.baseMs * 2 ** (failures - 1));
+    this.entries.set(id, { failures, notBefore: nowMs + delay });
+    return delay;
+  }
+
+  /** Forgets `id` after a success. */
+  succeed(id: string): void {
+    this.entries.delete(id);
+  }
+
+  /** How long `id` must still wait at `nowMs` (0: may run). */
+  remainingMs(id: string, nowMs: number): number {
+    const e = this.entries.get(id);
+    return e === undefined ? 0 : Math.max(0, e.notBefore - nowMs);
+  }
+
+  /** How many failures in a row `id` has. */
+  failures(id: string): number {
+    return this.entries.get(id)?.failures ?? 0;
+  }
+}
+
+/** A token bucket: at most `perSecond` commands per second on average, bursts of `burst`. */
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private readonly perSecond: number;
+  private readonly burst: number;
+
+  constructor(opts: { perSecond: number; burst: number }) {
+    this.perSecond = opts.perSecond;
+    this.burst = opts.burst;
+    this.tokens = opts.burst;
+  }
+
+  /** Resolves when a token is available (or rejects when `signal` aborts). */
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      signal?.throwIfAborted();
+      await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000)));
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Turns a round's facts (desired, placement, observed, item outcomes) into the status of every
+ * resource and node. Pure: `now` is an argument; conditions keep their transition time while
+ * their status holds, and a ready resource keeps its Ready reason, so an idle cluster renders
+ * the same status every round.
+ */
+import { displayName, type ResourceKey } from "../../schemas/kinds.js";
+import type { NodeInfo } from "../bus/controller-bus.js";
+import type { DesiredResource, LoadResult } from "../manifest/types.js";
+import { computeConditions, type Outcome } from "../status/conditions.js";
+import type { ClusterStatus, NodeStatus, ResourceStatus } from "../status/types.js";
+import { CLUSTER_APPLIED } from "./dependencies.js";
+import { evaluateOnNodes, type ObservedByNode, type Standing } from "./evaluate.js";
+import type { ItemOutcome } from "./execute-work.js";
+import type { Placement, Requests } from "./placement.js";
+import { nicNetworks } from "./placement.js";
+
+/** Inputs of buildStatus. */
+export interface StatusInput {
+  readonly commit: string;
+  readonly now: Date;
+  readonly load: LoadResult;
+  readonly generations: ReadonlyMap<ResourceKey, number>;
+  readonly specHashes: ReadonlyMap<ResourceKey, string>;
+  readonly placement: Placement;
+  readonly observed: ObservedByNode;
+  readonly outcomes: ReadonlyMap<string, ItemOutcome>;
+  readonly clusterApplied: ReadonlyMap<ResourceKey, number>;
+  /** Terminal failures: key -> generation (kept Stalled until the spec changes). */
+  readonly stalled: ReadonlyMap<ResourceKey, number>;
+  readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
+  readonly nodes: readonly NodeInfo[];
+  readonly previousNodes: ReadonlyMap<string, NodeStatus>;
+}
+
+function outcomesOf(key: ResourceKey, input: StatusInput): ItemOutcome[] {
+  return [...input.outcomes.values()].filter((o) => o.item.key === key);
+}
+
+function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standing & { node?: string } {
+  if (CLUSTER_APPLIED.has(r.apiType)) {
+    const ok = input.clusterApplied.get(r.key) === gen;
+    return { state: ok ? "Active" : "Pending", ready: ok, reason: ok ? "Applied" : "Applying", message: ok ? `generation ${gen} applied` : "not applied yet", details: {} };
+  }
+  const why = input.placement.unschedulable.get(r.key);
+  if (why !== undefined) return { state: "Pending", ready: false, reason: "Unschedulable", message: why, details: {} };
+  const nodes = input.placement.nodes.get(r.key) ?? [];
+  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed });
+  const details = r.apiType === "systemv0/virtualmachine" || r.apiType === "systemv0/virtualrouter" ? { ...s.details, networks: nicNetworks(r) } : s.details;
+  return { ...s, details, ...(nodes[0] !== undefined && r.apiType !== "systemv0/network" ? { node: nodes[0] } : {}) };
+}
+
+function outcomeOf(standing: Standing, outs: ItemOutcome[], prev: ResourceStatus | undefined): Outcome {
+  const failed = outs.find((o) => !o.ok);
+  if (failed !== undefined && !failed.ok) {
+    const d = failed.disposition;
+    if (d.phase === "stalled" || !standing.ready) return { phase: d.phase, reason: d.reason, message: d.message };
+  }
+  if (!standing.ready) return { phase: "reconciling", reason: standing.reason, message: standing.message };
+  const drift = outs.find((o) => o.ok && o.item.reason === "DriftCorrected");
+  if (drift !== undefined) return { phase: "ready", reason: "DriftCorrected", message: `re-applied on ${drift.item.node ?? "controller"}: it was missing or different` };
+  const prevReady = prev?.conditions.find((c) => c.type === "Ready" && c.status === "True");
+  if (prevReady !== undefined && outs.length === 0) return { phase: "ready", reason: prevReady.reason, message: prevReady.message };
+  return { phase: "ready", reason: standing.reason, message: standing.message };
+}
+
+function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
+  const gen = input.generations.get(r.key) ?? 1;
+  const prev = input.previous.get(r.key);
+  const standing = standingOf(r, gen, input);
+  const prevStalled = prev?.conditions.find((c) => c.type === "Stalled");
+  const outcome: Outcome =
+    input.stalled.get(r.key) === gen && prevStalled !== undefined && outcomesOf(r.key, input).length === 0
+      ? { phase: "stalled", reason: prevStalled.reason, message: prevStalled.message }
+      : outcomeOf(standing, outcomesOf(r.key, input), prev);
+  return {
+    key: r.key,
+    apiType: r.apiType,
+    id: r.id,
+    ...(r.group !== undefined ? { group: r.group } : {}),
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    source: { path: r.source.file, commit: input.commit },
+    observedCommit: input.commit,
+    state: standing.state,
+    ready: outcome.phase === "ready",
+    conditions: computeConditions({ outcome, previous: prev?.conditions ?? [], now: input.now, observedCommit: input.commit }),
+    ...(standing.node !== undefined ? { node: standing.node } : {}),
+    generation: gen,
+    specHash: input.specHashes.get(r.key) ?? "",
+    details: standing.details,
+  };
+}
+
+function keptStatus(prev: ResourceStatus, outcome: Outcome, state: string, input: StatusInput): ResourceStatus {
+  return {
+    ...prev,
+    state,
+    ready: false,
+    observedCommit: input.commit,
+    conditions: computeConditions({ outcome, previous: prev.conditions, now: input.now, observedCommit: input.commit }),
+  };
+}
+
+function stillExists(key: ResourceKey, input: StatusInput): boolean {
+  if (input.clusterApplied.has(key)) return true;
+  for (const m of input.observed.values()) if (m.has(key)) return true;
+  return false;
+}
+
+function invalidMessage(prev: ResourceStatus, input: StatusInput): string {
+  const name = displayName(prev);
+  const d = input.load.diagnostics.find((x) => x.severity === "error" && (x.resource === name || x.file === prev.source.path));
+  return d === undefined ? "the manifest does not load; keeping what was applied" : `${d.file}:${d.line}:${d.column}: ${d.message}`;
+}
+
+function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
+  const out = new Map<string, NodeStatus>();
+  const zero: Requests = { vcpus: 0, memoryBytes: 0 };
+  for (const n of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+    const prev = input.previousNodes.get(n.name);
+    const since = prev !== undefined && prev.ready === n.ready ? prev.since : input.now.toISOString();
+    const allocated = input.placement.allocated.get(n.name) ?? zero;
+    out.set(n.name, { name: n.name, address: n.address, capacity: n.capacity, allocated: { vcpus: allocated.vcpus, memoryBytes: allocated.memoryBytes }, ready: n.ready, since });
+  }
+  return out;
+}
+
+/** The status of every resource and node after a round. */
+export function buildStatus(input: StatusInput): ClusterStatus {
+  const resources = new Map<ResourceKey, ResourceStatus>();
+  for (const r of input.load.resources.values()) resources.set(r.key, desiredStatus(r, input));
+  for (const [key, prev] of input.previous) {
+    if (resources.has(key)) continue;
+    if (input.load.invalidKeys.has(key) || input.load.failedFiles.has(prev.source.path)) {
+      resources.set(key, keptStatus(prev, { phase: "stalled", reason: "InvalidManifest", message: invalidMessage(prev, input) }, prev.state, input));
+    } else if (stillExists(key, input)) {
+      const failed = outcomesOf(key, input).find((o) => !o.ok);
+      const message = failed !== undefined && !failed.ok ? failed.disposition.message : "removed from the manifests; deleting";
+      resources.set(key, keptStatus(prev, { phase: "reconciling", reason: "Deleting", message }, "Deleting", input));
+    }
+  }
+  const diagnostics = input.load.diagnostics.map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
+  return { manifestsCommit: input.commit, resources, nodes: nodeStatuses(input), diagnostics };
+}

@@ -1,0 +1,48 @@
+/**
+ * What the controller remembers between rounds: the last status of every resource (restored
+ * from the status branch at start, so generations, placements and transition times survive a
+ * restart), what it applied itself (cluster-level kinds), terminal failures and backoffs.
+ */
+import type { ResourceKey } from "../../schemas/kinds.js";
+import type { NodeStatus, ResourceStatus } from "../status/types.js";
+import { parseStatusFiles } from "../status/parse-status.js";
+import { CLUSTER_APPLIED } from "./dependencies.js";
+import { Backoff } from "./backoff.js";
+
+/** The controller's memory. */
+export class ControllerState {
+  statuses = new Map<ResourceKey, ResourceStatus>();
+  nodes = new Map<string, NodeStatus>();
+  /** Cluster-level kinds applied by the controller: key -> generation. */
+  readonly clusterApplied = new Map<ResourceKey, number>();
+  /** Terminal failures: key -> generation that failed. */
+  readonly stalled = new Map<ResourceKey, number>();
+  /** Send attempts per item id and generation, part of the command id (a retry is a new command). */
+  readonly attempts = new Map<string, number>();
+  readonly backoff: Backoff;
+  restored = false;
+
+  constructor(opts: { backoffBaseMs: number; backoffMaxMs: number }) {
+    this.backoff = new Backoff({ baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs });
+  }
+
+  /** Loads the status branch's files (once, at start). */
+  restore(files: ReadonlyMap<string, string>): void {
+    const parsed = parseStatusFiles(files);
+    this.statuses = parsed.resources;
+    this.nodes = parsed.nodes;
+    for (const s of parsed.resources.values()) {
+      if (CLUSTER_APPLIED.has(s.apiType) && s.state === "Active") this.clusterApplied.set(s.key, s.generation);
+      const stalled = s.conditions.find((c) => c.type === "Stalled" && c.status === "True");
+      if (stalled !== undefined && stalled.reason !== "InvalidManifest") this.stalled.set(s.key, s.generation);
+    }
+    this.restored = true;
+  }
+
+  /** Previous placements (single-node kinds) for sticky placement. */
+  previousPlacement(): Map<ResourceKey, string> {
+    const out = new Map<ResourceKey, string>();
+    for (const s of this.statuses.values()) if (s.node !== undefined && s.apiType !== "systemv0/network") out.set(s.key, s.node);
+    return out;
+  }
+}

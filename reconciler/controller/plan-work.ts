@@ -1,0 +1,94 @@
+/**
+ * The round's work: which (resource, node) pairs need an apply or a delete, each with the keys
+ * it waits for. Pure; the executor sends them when their dependencies are ready.
+ *
+ * Never deletes what a failed manifest declared (CONTRACT.md §2): keys in `invalidKeys`, and
+ * resources whose last source file failed to load, are left alone.
+ */
+import type { ResourceKey } from "../../schemas/kinds.js";
+import type { ObservedResource } from "../../schemas/protocol-types.js";
+import type { DesiredResource, LoadResult } from "../manifest/types.js";
+import type { ResourceStatus } from "../status/types.js";
+import { CLUSTER_APPLIED, DELETE_RANK, dependenciesOf } from "./dependencies.js";
+import { applyReason, type ApplyReason, type ObservedByNode } from "./evaluate.js";
+
+/** One command to send (or, for a cluster-level kind, to record). */
+export interface WorkItem {
+  /** `key@node` (`key@` for cluster-level kinds): at most one in flight per id. */
+  readonly id: string;
+  readonly key: ResourceKey;
+  readonly node: string | undefined;
+  readonly op: "apply" | "delete";
+  readonly generation: number;
+  readonly reason: ApplyReason | "Delete";
+  /** Keys that must be ready (apply) or gone (delete) first. */
+  readonly dependsOn: readonly ResourceKey[];
+  readonly desired?: DesiredResource;
+  /** For a delete: what the node reports (its spec is echoed in the command). */
+  readonly observed?: ObservedResource;
+}
+
+/** Inputs of planWork. */
+export interface WorkInput {
+  readonly load: LoadResult;
+  readonly generations: ReadonlyMap<ResourceKey, number>;
+  readonly placement: ReadonlyMap<ResourceKey, readonly string[]>;
+  readonly observed: ObservedByNode;
+  /** Cluster-level kinds as the controller applied them: key -> generation. */
+  readonly clusterApplied: ReadonlyMap<ResourceKey, number>;
+  readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
+  /** Resources stalled by a terminal failure at a generation: not retried until it changes. */
+  readonly stalled: ReadonlyMap<ResourceKey, number>;
+}
+
+function applies(input: WorkInput): WorkItem[] {
+  const out: WorkItem[] = [];
+  for (const r of input.load.resources.values()) {
+    const generation = input.generations.get(r.key) ?? 1;
+    if (input.stalled.get(r.key) === generation) continue;
+    const dependsOn = dependenciesOf(r);
+    if (CLUSTER_APPLIED.has(r.apiType)) {
+      const applied = input.clusterApplied.get(r.key);
+      if (applied !== generation) out.push({ id: `${r.key}@`, key: r.key, node: undefined, op: "apply", generation, reason: applied === undefined ? "Create" : "Update", dependsOn, desired: r });
+      continue;
+    }
+    const prev = input.previous.get(r.key);
+    const wasApplied = prev !== undefined && prev.generation === generation && prev.ready;
+    for (const node of input.placement.get(r.key) ?? []) {
+      const reason = applyReason({ r, generation, observed: input.observed.get(node)?.get(r.key), wasApplied });
+      if (reason !== undefined) out.push({ id: `${r.key}@${node}`, key: r.key, node, op: "apply", generation, reason, dependsOn, desired: r });
+    }
+  }
+  return out;
+}
+
+function isProtected(key: ResourceKey, input: WorkInput): boolean {
+  if (input.load.invalidKeys.has(key)) return true;
+  const path = input.previous.get(key)?.source.path;
+  return path !== undefined && input.load.failedFiles.has(path);
+}
+
+function deletes(input: WorkInput): WorkItem[] {
+  const out: WorkItem[] = [];
+  for (const [node, resources] of input.observed) {
+    for (const [key, obs] of resources) {
+      if (obs.generation === undefined || isProtected(key, input)) continue;
+      const wanted = input.load.resources.has(key);
+      const where = input.placement.get(key);
+      if (wanted && (where === undefined || where.includes(node))) continue;
+      out.push({ id: `${key}@${node}`, key, node, op: "delete", generation: obs.generation, reason: "Delete", dependsOn: [], observed: obs });
+    }
+  }
+  for (const [key, generation] of input.clusterApplied) {
+    if (input.load.resources.has(key) || isProtected(key, input)) continue;
+    out.push({ id: `${key}@`, key, node: undefined, op: "delete", generation, reason: "Delete", dependsOn: [] });
+  }
+  // A delete waits for the deletes of kinds that come before it (a VM before its disks).
+  const rank = (w: WorkItem): number => DELETE_RANK[w.key.split("/").slice(0, 2).join("/") as keyof typeof DELETE_RANK] ?? 9;
+  return out.map((w) => ({ ...w, dependsOn: [...new Set(out.filter((o) => rank(o) < rank(w)).map((o) => o.key))] }));
+}
+
+/** Every apply and delete the round needs, deterministic order. */
+export function planWork(input: WorkInput): WorkItem[] {
+  return [...applies(input), ...deletes(input)].sort((a, b) => a.id.localeCompare(b.id));
+}

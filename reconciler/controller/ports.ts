@@ -1,0 +1,44 @@
+/** What the controller loop is built from (injected by cmd/): ports and options. */
+import type { Logger } from "pino";
+import type { ControllerBus } from "../bus/controller-bus.js";
+import type { GitSource, TreeFiles } from "../git/git-source.js";
+import type { LoadResult } from "../manifest/types.js";
+import type { StatusWriter } from "../status/status-writer.js";
+import type { DesiredResource } from "../manifest/types.js";
+import type { Requests } from "./placement.js";
+
+/** Turns a manifests tree into a LoadResult (H3's loadManifests behind a small adapter). */
+export type LoadManifests = (files: TreeFiles, commit: string) => LoadResult | Promise<LoadResult>;
+
+/** Observers for metrics (prom-client in reconciler/http/metrics.ts); every hook optional. */
+export interface ControllerMetrics {
+  roundDone?(seconds: number, result: "ok" | "error"): void;
+  queueDepth?(items: number): void;
+  command?(result: "ok" | "failed" | "error"): void;
+  gitFetch?(seconds: number): void;
+  appliedCommit?(commit: string): void;
+}
+
+/** Everything a Controller needs. */
+export interface ControllerDeps {
+  readonly source: GitSource;
+  readonly bus: ControllerBus;
+  readonly status: StatusWriter;
+  readonly load: LoadManifests;
+  readonly log: Logger;
+  readonly requests: (r: DesiredResource) => Requests;
+  readonly metrics?: ControllerMetrics;
+  readonly now?: () => Date;
+}
+
+/** Tunables, all with defaults. */
+export interface ControllerOptions {
+  /** Poll interval of the git source (jittered +-10%); 0 disables polling. Default 30 s. */
+  readonly pollIntervalMs?: number;
+  /** How long an agent has to answer one command. Default 120 s. */
+  readonly commandTimeoutMs?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Global command rate. Default 50/s, burst 100. */
+  readonly commandsPerSecond?: number;
+}

@@ -1,0 +1,57 @@
+/**
+ * Renders the whole status branch (CONTRACT.md §5) from the controller's state: one YAML
+ * file per resource and node, plus README.md. Pure and deterministic: the same state gives
+ * the same bytes, so the writer can compare trees and skip empty commits.
+ */
+import { stringify } from "yaml";
+import { nodeStatusPath, statusPath } from "./status-paths.js";
+import { renderReadme } from "./render-readme.js";
+import type { ClusterStatus, NodeStatus, ResourceStatus } from "./types.js";
+
+/** Recursively sorts object keys so YAML output does not depend on insertion order. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+/** The document of one resource's status file, fields in the contract's order. */
+export function resourceDocument(r: ResourceStatus): Record<string, unknown> {
+  return {
+    apiType: r.apiType,
+    id: r.id,
+    ...(r.group !== undefined ? { group: r.group } : {}),
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    source: { path: r.source.path, commit: r.source.commit },
+    observedCommit: r.observedCommit,
+    state: r.state,
+    ready: r.ready,
+    conditions: r.conditions.map((c) => ({ ...c })),
+    ...(r.node !== undefined ? { node: r.node } : {}),
+    generation: r.generation,
+    specHash: r.specHash,
+    details: sortKeys(r.details),
+  };
+}
+
+function nodeDocument(n: NodeStatus): Record<string, unknown> {
+  return {
+    name: n.name,
+    address: n.address,
+    capacity: { vcpus: n.capacity.vcpus, memoryBytes: n.capacity.memoryBytes },
+    allocated: { vcpus: n.allocated.vcpus, memoryBytes: n.allocated.memoryBytes },
+    ready: n.ready,
+    since: n.since,
+  };
+}
+
+/** Every file of the status branch: path -> content. */
+export function renderStatusFiles(status: ClusterStatus): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set("README.md", renderReadme(status));
+  for (const r of status.resources.values()) files.set(statusPath(r), stringify(resourceDocument(r), { lineWidth: 0 }));
+  for (const n of status.nodes.values()) files.set(nodeStatusPath(n.name), stringify(nodeDocument(n), { lineWidth: 0 }));
+  return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}

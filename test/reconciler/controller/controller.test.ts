@@ -1,0 +1,148 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { MemoryBus } from "../../../reconciler/bus/memory-bus.js";
+import { MemoryGitSource } from "../../../reconciler/git/memory-git-source.js";
+import { MemoryStatusWriter } from "../../../reconciler/status/status-writer.js";
+import { parseStatusFiles } from "../../../reconciler/status/parse-status.js";
+import { FakeAgent } from "./fake-agent.js";
+import { exampleFiles, makeController, nextRound } from "./harness.js";
+
+const loop = suite("controller loop (MemoryBus, fake agent)");
+
+function setup() {
+  const source = new MemoryGitSource();
+  const bus = new MemoryBus();
+  const status = new MemoryStatusWriter();
+  const agent = new FakeAgent(bus, "node1").start();
+  source.commit(exampleFiles());
+  return { source, bus, status, agent };
+}
+
+const indexOf = (agent: FakeAgent, re: RegExp): number => agent.commands.findIndex((c) => re.test(c.key) && c.op === "apply");
+
+loop("first round applies everything in dependency order, one status commit, all ready", async () => {
+  const env = setup();
+  const { c } = makeController(env);
+  const report = await nextRound(c, () => c.start());
+  await c.stop();
+  assert.is(report.notReady, 0, JSON.stringify([...c.state.statuses.values()].filter((s) => !s.ready).map((s) => [s.key, s.conditions])));
+  const keys = env.agent.commands.map((x) => x.key);
+  assert.equal(new Set(keys).size, keys.length, "one command per resource");
+  assert.ok(indexOf(env.agent, /network\//) < indexOf(env.agent, /virtualmachine\//));
+  assert.ok(indexOf(env.agent, /blockstorage\//) < indexOf(env.agent, /virtualmachine\//));
+  assert.ok(indexOf(env.agent, /network\//) < indexOf(env.agent, /virtualrouter\//));
+  assert.ok(indexOf(env.agent, /blockstorage\//) < indexOf(env.agent, /imageentity\//));
+  assert.is(keys.filter((k) => k.startsWith("corev0/")).length, 0, "cluster-level kinds are applied by the controller");
+  assert.is(env.status.commits.length, 1);
+  const parsed = parseStatusFiles(env.status.commits[0]!.files);
+  assert.is(parsed.resources.size, 10);
+  assert.ok([...parsed.resources.values()].every((r) => r.ready));
+  assert.is(parsed.resources.get("systemv0/virtualmachine/group1/ns1/vm1")?.node, "node1");
+  assert.is(parsed.resources.get("systemv0/virtualmachine/group1/ns1/vm1")?.state, "Stopped");
+  assert.match(env.status.commits[0]!.message, /Manifests-Commit: [0-9a-f]{40}/);
+});
+
+loop("a second identical round sends nothing and makes no commit", async () => {
+  const env = setup();
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  const sent = env.agent.commands.length;
+  const r2 = await nextRound(c, () => c.trigger("test"));
+  await c.stop();
+  assert.is(r2.commandsSent, 0);
+  assert.is(r2.statusChanged, false);
+  assert.is(env.status.commits.length, 1);
+  assert.is(env.agent.commands.length, sent);
+});
+
+loop("a restarted controller re-creates nothing that exists and keeps the status", async () => {
+  const env = setup();
+  const first = makeController(env);
+  await nextRound(first.c, () => first.c.start());
+  await first.c.stop();
+  const sent = env.agent.commands.length;
+  const second = makeController(env);
+  const r = await nextRound(second.c, () => second.c.start());
+  await second.c.stop();
+  assert.is(r.commandsSent, 0);
+  assert.is(env.agent.commands.length, sent);
+  assert.is(env.status.commits.length, 1, "same status: no commit");
+});
+
+loop("drift: a resource gone from the node is re-applied and marked DriftCorrected", async () => {
+  const env = setup();
+  const { c, lines } = makeController(env);
+  await nextRound(c, () => c.start());
+  const vm = "systemv0/virtualmachine/group1/ns1/vm1" as const;
+  env.agent.host.delete(vm);
+  const r = await nextRound(c, () => env.agent.publish());
+  await c.stop();
+  assert.is(r.commandsSent, 1);
+  assert.is(env.agent.commands.at(-1)?.key, vm);
+  const st = c.state.statuses.get(vm)!;
+  assert.is(st.ready, true);
+  assert.is(st.conditions.find((x) => x.type === "Ready")?.reason, "DriftCorrected");
+  assert.ok(lines.some((l) => l["msg"] === "DriftCorrected" && l["resource"] === vm));
+});
+
+loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {
+  const env = setup();
+  env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };
+  const { c } = makeController(env);
+  const r = await nextRound(c, () => c.start());
+  await c.stop();
+  assert.ok(r.notReady >= 3);
+  assert.is(indexOf(env.agent, /virtualmachine\//), -1, "VM waits for its disk");
+  assert.is(indexOf(env.agent, /imageentity\//), -1, "image entity waits for its disk");
+  assert.ok(indexOf(env.agent, /virtualrouter\//) >= 0, "router does not depend on the disk");
+  const vm = c.state.statuses.get("systemv0/virtualmachine/group1/ns1/vm1")!;
+  assert.is(vm.conditions.find((x) => x.type === "Ready")?.reason, "DependencyNotReady");
+  const disk = c.state.statuses.get("systemv0/blockstorage/group1/ns1/bs1")!;
+  assert.is(disk.conditions.find((x) => x.type === "Ready")?.reason, "CommandFailed");
+  assert.ok(r.requeueAfterMs !== undefined, "backoff requeues");
+});
+
+loop("recovers after the failure clears (backoff retry)", async () => {
+  const env = setup();
+  env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  env.agent.failing = undefined;
+  const done = new Promise<void>((resolve) => c.onRound((r) => r.notReady === 0 && resolve()));
+  await done;
+  await c.stop();
+  assert.ok(indexOf(env.agent, /virtualmachine\//) >= 0);
+});
+
+loop("InvalidSpec is terminal: Stalled, not retried at the same generation", async () => {
+  const env = setup();
+  env.agent.failing = { match: /virtualrouter\//, reason: "InvalidSpec" };
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  const n = env.agent.commands.filter((x) => x.key.includes("virtualrouter")).length;
+  await nextRound(c, () => c.trigger("again"));
+  await c.stop();
+  assert.is(env.agent.commands.filter((x) => x.key.includes("virtualrouter")).length, n);
+  const st = c.state.statuses.get("systemv0/virtualrouter/group1/ns1/vrouter1")!;
+  assert.ok(st.conditions.some((x) => x.type === "Stalled" && x.reason === "InvalidSpec"));
+});
+
+loop("removing a manifest deletes the VM; a broken file deletes nothing and stalls", async () => {
+  const env = setup();
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  const files = exampleFiles();
+  const broken: Record<string, string> = { ...files, "30-storage.yaml": "meta: [unclosed\n" };
+  delete broken["40-vm.yaml"];
+  env.source.commit(broken);
+  await nextRound(c, () => c.trigger("push"));
+  await c.stop();
+  const deletes = env.agent.commands.filter((x) => x.op === "delete").map((x) => x.key);
+  assert.equal(deletes, ["systemv0/virtualmachine/group1/ns1/vm1"]);
+  const disk = c.state.statuses.get("systemv0/blockstorage/group1/ns1/bs1")!;
+  assert.ok(disk.conditions.some((x) => x.type === "Stalled" && x.reason === "InvalidManifest"), JSON.stringify(disk.conditions));
+  assert.ok(env.agent.host.has("systemv0/blockstorage/group1/ns1/bs1"));
+  assert.not.ok(c.state.statuses.has("systemv0/virtualmachine/group1/ns1/vm1"));
+});
+
+loop.run();

@@ -29,7 +29,8 @@ export interface NodeEnvironment {
   readonly dataDir: string;
   readonly blockStorageDir: string;
   readonly imageDir: string;
-  readonly vxlan?: { readonly devName: string; readonly group?: string };
+  /** `mode: static` (or no `group`): VXLAN head-end replication to the peers the controller sends, instead of multicast. */
+  readonly vxlan?: { readonly devName: string; readonly group?: string; readonly mode?: "multicast" | "static" };
   readonly vlan?: { readonly devName: string };
   readonly ceph?: { readonly confPath: string; readonly pool: string; readonly user?: string };
 }

@@ -1,0 +1,145 @@
+/**
+ * The `systemv0/virtualrouter` driver: one network namespace per router, joined to the pool's
+ * external bridge and to each NIC's network bridge by veth pairs, with NAT (1:1 for external
+ * IPs, SNAT to natGatewayIP, port forwards) written atomically by iptables-restore. Every apply
+ * reads the node and the namespace, plans the difference and runs it, so it converges.
+ */
+import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
+import type { HostRunner } from "../host/host-runner.js";
+import { runChecked } from "../host/host-runner.js";
+import { roleOfName } from "../../schemas/host-names.js";
+import { MissingDeviceError } from "./errors.js";
+import { readHostNetState } from "./host-state.js";
+import { parseDefaultGateway, parseIptablesSave, parseNetnsListJson } from "./parsers.js";
+import { routerModel, routerNetns, routerVethNames } from "./router-model.js";
+import type { RouterModel } from "./router-model.js";
+import { planRouter, planRouterRemoval } from "./router-plan.js";
+import type { RouterHostState } from "./router-plan.js";
+import { runOps } from "./run-ops.js";
+
+const API_TYPE = "systemv0/virtualrouter" as const;
+
+async function listNetns(runner: HostRunner, signal?: AbortSignal): Promise<string[]> {
+  return parseNetnsListJson((await runChecked(runner, { argv: ["ip", "-j", "netns", "list"] }, signal ? { signal } : {})).stdout);
+}
+
+/** Reads the node's links and, when it exists, the router namespace's links, route, ip_forward and nat table. */
+export async function readRouterState(runner: HostRunner, netns: string, signal?: AbortSignal): Promise<RouterHostState> {
+  const ro = signal ? { signal } : {};
+  const [node, all] = await Promise.all([readHostNetState(runner, ro), listNetns(runner, signal)]);
+  if (!all.includes(netns)) return { node, netnsExists: false };
+  const exec = (...argv: string[]) => runChecked(runner, { argv: ["ip", "netns", "exec", netns, ...argv] as [string, ...string[]] }, ro);
+  const [inside, route, fwd, nat] = await Promise.all([
+    readHostNetState(runner, { netns, ...ro }),
+    runChecked(runner, { argv: ["ip", "-n", netns, "-j", "route", "show", "default"] }, ro),
+    exec("sysctl", "-n", "net.ipv4.ip_forward"),
+    exec("iptables-save", "-t", "nat"),
+  ]);
+  const gateway = parseDefaultGateway(route.stdout);
+  return {
+    node,
+    netnsExists: true,
+    inside,
+    ...(gateway !== undefined ? { gateway } : {}),
+    ipForward: fwd.stdout.trim(),
+    natRules: parseIptablesSave(nat.stdout)["nat"]?.rules ?? [],
+  };
+}
+
+function checkBridges(m: RouterModel, s: RouterHostState, nodeName: string): void {
+  if (s.node.links.get(m.externalBridge)?.kind !== "bridge") {
+    throw new MissingDeviceError(m.externalBridge, `external bridge ${m.externalBridge} not found on node ${nodeName}; create it or fix the pool's bridgeName`);
+  }
+  for (const n of m.nics) {
+    if (s.node.links.get(n.bridge)?.kind !== "bridge") {
+      throw new MissingDeviceError(n.bridge, `bridge ${n.bridge} of network ${n.networkID} not found on node ${nodeName}; the network must be applied on this node first`);
+    }
+  }
+}
+
+function observed(cmd: ResourceCommand, m: RouterModel, drift: readonly string[], node: string): ObservedResource {
+  return {
+    key: cmd.key,
+    apiType: API_TYPE,
+    state: drift.length === 0 ? "Running" : "Pending",
+    generation: cmd.generation,
+    ...(drift.length > 0 ? { reason: "Drifted", drift } : {}),
+    details: {
+      netns: m.netns,
+      externalBridge: m.externalBridge,
+      externalVeth: m.externalVeth,
+      externalAddresses: m.externalAddresses,
+      nics: m.nics.map((n) => ({ networkID: n.networkID, bridgeName: n.bridge, hostVeth: n.hostVeth, address: n.address })),
+    },
+    node,
+    spec: cmd.spec,
+  };
+}
+
+/** The virtual router driver (see file header). Stateless: all state is on the host. */
+export class RouterDriver implements ResourceDriver {
+  readonly apiType = API_TYPE;
+  readonly #mountNsPid: number;
+
+  /** `mountNsPid`: whose mount namespace router namespaces are created in (see mountNsPrefix); default this process. */
+  constructor(opts: { mountNsPid?: number } = {}) {
+    this.#mountNsPid = opts.mountNsPid ?? process.pid;
+  }
+
+  /**
+   * Makes the node hold the router and returns what is there afterwards.
+   * Throws NetSpecError/UnsafeNameError/InvalidAddressError (terminal: fix manifest or context),
+   * MissingDeviceError (external bridge or a network bridge missing on the node: the reason says
+   * which; retry once the node or the network is fixed), CommandFailedError (transient).
+   */
+  async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
+    const m = routerModel(cmd);
+    let s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+    checkBridges(m, s, ctx.node.nodeName);
+    const ops = planRouter(m, s);
+    if (ops.length > 0) {
+      await runOps(ctx.runner, ops, { signal: ctx.signal, mountNsPid: this.#mountNsPid });
+      s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+    }
+    ctx.log.info({ resource: cmd.key, changes: ops.length }, "applied router");
+    return observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);
+  }
+
+  /** Removes the router's veths and namespace (and so its nat table); succeeds when already gone. Throws CommandFailedError. */
+  async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
+    const netns = routerNetns(cmd);
+    const s = await readRouterState(ctx.runner, netns, ctx.signal);
+    let nicVeths: string[] = [];
+    try {
+      nicVeths = routerModel(cmd).nics.map((n) => n.hostVeth);
+    } catch (e: unknown) {
+      // An invalid spec still names its namespace: remove what the identity alone gives.
+      ctx.log.warn({ resource: cmd.key, err: e }, "router spec unreadable on removal; removing by identity");
+    }
+    const ops = planRouterRemoval(netns, [routerVethNames(netns).host, ...nicVeths], s);
+    await runOps(ctx.runner, ops, { signal: ctx.signal, mountNsPid: this.#mountNsPid });
+    ctx.log.info({ resource: cmd.key, changes: ops.length }, "removed router");
+  }
+
+  /**
+   * Reports every known router (Running, or Pending with `drift`) and, as orphans, router
+   * namespaces of this node (their external veth is on it) and router veths no known command
+   * explains (`netns NAME`, `link NAME`).
+   */
+  async inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }> {
+    const resources: ObservedResource[] = [];
+    const explained = new Set<string>();
+    for (const cmd of known) {
+      const m = routerModel(cmd);
+      explained.add(m.netns).add(m.externalVeth);
+      for (const n of m.nics) explained.add(n.hostVeth);
+      const s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+      const res = observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);
+      resources.push(s.netnsExists ? res : { ...res, reason: "NotFound" });
+    }
+    const [node, all] = await Promise.all([readHostNetState(ctx.runner, { signal: ctx.signal }), listNetns(ctx.runner, ctx.signal)]);
+    const netns = all.filter((n) => roleOfName(n) === "netns" && !explained.has(n) && node.links.has(routerVethNames(n).host));
+    const links = [...node.links.keys()].filter((n) => (roleOfName(n) === "routerExternalVeth" || roleOfName(n) === "routerNicVeth") && !explained.has(n));
+    return { resources, orphans: [...netns.map((n) => `netns ${n}`), ...links.map((n) => `link ${n}`)] };
+  }
+}

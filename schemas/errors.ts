@@ -58,6 +58,12 @@ function distance(a: string, b: string): number {
 
 /** The candidate closest to `word` when it is plausibly a typo of it, else undefined. */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const containing = candidates.filter((c) => {
+    const l = c.toLowerCase();
+    return lower.length >= 3 && (l.startsWith(lower) || lower.startsWith(l));
+  });
+  if (containing.length === 1) return containing[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -97,13 +103,21 @@ function shape(e: ErrorObject): string | undefined {
   return typeof m === "string" ? m : undefined;
 }
 
+/** For meta.group / meta.namespace on a kind whose scope has no such part: why, from the meta schema's description. */
+function scopeHint(e: ErrorObject, key: string): string {
+  if (e.instancePath !== "/meta" || (key !== "group" && key !== "namespace")) return "";
+  const description = asObject(e.parentSchema)["description"];
+  const m = typeof description === "string" ? /is (?:cluster-wide|group-scoped): [^.]+/.exec(description) : null;
+  return m ? ` (this kind ${m[0]}: remove it)` : "";
+}
+
 function unknownKey(e: ErrorObject): SchemaIssue {
   const key = String((e.params as { additionalProperty: string }).additionalProperty);
   const allowed = Object.keys(asObject(asObject(e.parentSchema)["properties"]));
   const list = allowed.length ? `; allowed keys: ${allowed.join(", ")}` : "; no keys are allowed here";
   return {
     pointer: `${e.instancePath}/${escapePointerToken(key)}`,
-    message: `unknown key "${key}"${didYouMean(key, allowed)}${list}`,
+    message: `unknown key "${key}"${scopeHint(e, key) || didYouMean(key, allowed)}${list}`,
     keyword: e.keyword,
   };
 }
@@ -122,7 +136,8 @@ function falseSchema(e: ErrorObject, ctx: IssueContext): SchemaIssue {
 function typeMessage(e: ErrorObject): string {
   const want = String((e.params as { type: string }).type).replace(",", " or ");
   const quote = want.includes("string") && typeof e.data !== "object" ? "; quote the value in YAML" : "";
-  return `must be ${want === "object" ? "a mapping" : want === "array" ? "a list" : `a ${want}`} (got ${show(e.data)})${quote}`;
+  const noun = want === "object" ? "a mapping" : want === "array" ? "a list" : /^[aeiou]/.test(want) ? `an ${want}` : `a ${want}`;
+  return `must be ${noun} (got ${show(e.data)})${quote}`;
 }
 
 function enumMessage(e: ErrorObject): string {
@@ -163,7 +178,9 @@ function invalidKeyName(e: ErrorObject, inner: ErrorObject | undefined): SchemaI
   };
 }
 
-const RANK: Readonly<Record<string, number>> = { required: 1, type: 2, const: 3, enum: 4 };
+// Lower wins when several keywords fail at one pointer; `not` (the '..' check) last, as the
+// pattern's message says more.
+const RANK: Readonly<Record<string, number>> = { required: 1, type: 2, const: 3, enum: 4, not: 6 };
 
 function rank(issue: SchemaIssue): number {
   return RANK[issue.keyword] ?? 5;

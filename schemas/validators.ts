@@ -159,3 +159,29 @@ export function validateNodeReport(doc: unknown): ValidationResult<NodeReport> {
 export function validateWithManifestSchema(doc: unknown): ValidationResult<ManifestDocument> {
   return run<ManifestDocument>(compiled("manifest.schema.json"), doc);
 }
+
+/**
+ * humstack agent config keys that humops accepts but does not use (CONTRACT.md §4: a warning,
+ * never an error), as JSON pointers, each with what to do instead. The agent warns once per key.
+ */
+export const IGNORED_HUMSTACK_KEYS: Readonly<Record<string, string>> = {
+  "/apiServerAddress": "humops agents talk to NATS: set nats.url",
+  "/apiServerPort": "humops agents talk to NATS: set nats.url",
+  "/agentMode": "a humops agent always runs every part a node needs",
+  "/pollingSeconds": "humops agents act on commands, they do not poll",
+  "/networkAgentConfig/vlan/vlanInterfaceNamePrefix": "humops names host links itself",
+  "/imageAgentConfig/downloadAPI": "images are served by blockStorageAgentConfig.downloadAPI",
+  "/imageAgentConfig/cephBackend": "humops uses blockStorageAgentConfig.cephBackend",
+};
+
+/** The IGNORED_HUMSTACK_KEYS present in an agent config, as JSON pointers, in that list's order. */
+export function findIgnoredHumstackKeys(config: unknown): string[] {
+  return Object.keys(IGNORED_HUMSTACK_KEYS).filter((pointer) => {
+    let node: unknown = config;
+    for (const token of pointer.slice(1).split("/")) {
+      if (!isRecord(node) || !Object.hasOwn(node, token)) return false;
+      node = node[token];
+    }
+    return true;
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Reads `humops plan --observed FILE`: a JSON array of AppliedResources, or a map from key to
+ * AppliedResource. Each entry needs `apiType` and either `key` or `id` (+ `group`,
+ * `namespace` per scope). Adapter (node:fs).
+ */
+import { readFile } from "node:fs/promises";
+import { isApiType, resourceKey } from "../../schemas/kinds.js";
+import type { AppliedResource } from "../diff/types.js";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function opt(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** Normalises one observed/status entry to an AppliedResource; throws naming what is missing. */
+export function toAppliedResource(v: unknown, keyHint?: string): AppliedResource {
+  if (!isRecord(v)) throw new Error("an observed entry is not an object");
+  const apiType = v["apiType"];
+  if (!isApiType(apiType)) throw new Error(`an observed entry has no known apiType (${JSON.stringify(apiType)})`);
+  const id = opt(v["id"]);
+  const key = opt(v["key"]) ?? (id ? resourceKey({ apiType, id, group: opt(v["group"]), namespace: opt(v["namespace"]) }) : keyHint);
+  if (!key || !key.startsWith(`${apiType}/`)) throw new Error(`an observed ${apiType} entry has neither a key nor an id`);
+  const source = isRecord(v["source"]) && typeof v["source"]["file"] === "string" ? { file: v["source"]["file"], ...(opt(v["source"]["commit"]) ? { commit: opt(v["source"]["commit"])! } : {}) } : undefined;
+  const out: Record<string, unknown> = {
+    key,
+    apiType,
+    state: typeof v["state"] === "string" ? v["state"] : "Unknown",
+    details: isRecord(v["details"]) ? v["details"] : {},
+  };
+  if (isRecord(v["spec"])) out["spec"] = v["spec"];
+  if (opt(v["node"])) out["node"] = v["node"];
+  if (source) out["source"] = source;
+  if (isRecord(v["annotations"])) out["annotations"] = v["annotations"];
+  if (typeof v["generation"] === "number") out["generation"] = v["generation"];
+  return out as unknown as AppliedResource;
+}
+
+/** Reads and normalises an observed JSON file. Throws (with the file name) when it is not one. */
+export async function readObservedFile(file: string): Promise<AppliedResource[]> {
+  const data: unknown = JSON.parse(await readFile(file, "utf8"));
+  try {
+    if (Array.isArray(data)) return data.map((d) => toAppliedResource(d));
+    if (isRecord(data)) return Object.entries(data).map(([k, d]) => toAppliedResource(d, k));
+    throw new Error("expected an array or an object");
+  } catch (e: unknown) {
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -83,11 +83,10 @@ echo "humops-guest: ready"
 while true; do sleep 3600; done
 `;
 
-/** Reads humops' network-config v2 (one NIC per `match: macaddress`); prints `mac address gateway`. */
+/** Reads network-config v2 (each NIC's `match: macaddress` first, then its addresses and route); prints `mac address gateway`. */
 const NETCFG_AWK = `
 function flush() { if (mac != "") print mac, (addr == "" ? "-" : addr), (gw == "" ? "-" : gw); mac = ""; addr = ""; gw = "" }
-/^    [A-Za-z0-9_.-]+:[ ]*$/ { flush() }
-/macaddress:/ { v = $2; gsub(/"/, "", v); mac = tolower(v) }
+/macaddress:/ { flush(); v = $2; gsub(/"/, "", v); mac = tolower(v) }
 /^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+\\/[0-9]+/ { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
 /gateway4:/ { v = $2; gsub(/"/, "", v); gw = v }
 /via:/ { v = $2; gsub(/"/, "", v); gw = v }
@@ -112,7 +111,7 @@ export function guestKernelVersion(): string {
 export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<TinyGuest> {
   const kver = guestKernelVersion();
   const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
-  const cacheDir = opts.cacheDir ?? process.env.HUMOPS_TEST_CACHE ?? join(homedir(), ".cache", "humops-test");
+  const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
   const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
   if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
   mkdirSync(cacheDir, { recursive: true });

@@ -1,0 +1,171 @@
+/**
+ * The `systemv0/virtualmachine` driver: qemu with a cloud-init NoCloud seed, one tap per NIC
+ * on its network's bridge, graceful power-off, adoption of running VMs after an agent restart.
+ *
+ * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.log,
+ * seed/, seed.iso); see docs/vms.md.
+ */
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isHumopsName, roleOfName } from "../../schemas/host-names.js";
+import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
+import { runChecked } from "../host/host-runner.js";
+import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
+import type { Accelerator } from "./qemu-args.js";
+import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
+import { findRunning, removeTaps, startVm, stopVm, type QmpOpener } from "./vm-process.js";
+import { openQmp } from "./qmp-client.js";
+
+/** What the driver keeps in vm.json. */
+interface VmState {
+  readonly key: string;
+  readonly uuid: string;
+  readonly firstSeedDigest: string;
+  readonly argvHash?: string;
+  readonly argv?: readonly string[];
+  readonly taps: readonly string[];
+  readonly macs: readonly string[];
+  /** True when the agent stopped the VM (PowerOff or delete); false while it should run. */
+  readonly stoppedByAgent: boolean;
+  readonly bootTime?: string;
+  readonly generation?: number;
+}
+
+/** Options of the VM driver. */
+export interface VmDriverOptions {
+  readonly accelerator: Accelerator;
+  /** How long a guest gets to shut down after the power button before qemu is told to quit. */
+  readonly powerOffTimeoutMs?: number;
+  readonly qmp?: QmpOpener;
+}
+
+/** Drives qemu VMs on this node. */
+export class VmDriver implements ResourceDriver {
+  readonly apiType = "systemv0/virtualmachine" as const;
+  readonly #accel: Accelerator;
+  readonly #timeoutMs: number;
+  readonly #qmp: QmpOpener;
+
+  constructor(opts: VmDriverOptions) {
+    this.#accel = opts.accelerator;
+    this.#timeoutMs = opts.powerOffTimeoutMs ?? 60_000;
+    this.#qmp = opts.qmp ?? openQmp;
+  }
+
+  async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
+    const layout = resolveVmLayout(cmd, ctx.node.dataDir, this.#accel);
+    await mkdir(layout.paths.seedDir, { recursive: true });
+    const prev = await readState(layout.paths.stateFile);
+    const seedDigest = await this.#writeSeed(layout, prev, ctx);
+    let running = await findRunning(layout, this.#qmp);
+    let restartRequired = false;
+    if (!layout.powerOn) {
+      if (running) await stopVm(layout, this.#timeoutMs, this.#qmp);
+      await removeTaps(ctx.runner, layout.nics.map((n) => n.tap));
+      running = undefined;
+    } else if (running && prev?.argvHash !== layout.argvHash) {
+      if (layout.autoRestart) {
+        ctx.log.info({ resource: cmd.key }, "restarting VM to apply its new configuration");
+        await stopVm(layout, this.#timeoutMs, this.#qmp);
+        running = undefined;
+      } else {
+        restartRequired = true;
+      }
+    }
+    let bootTime = prev?.bootTime;
+    if (layout.powerOn && !running) {
+      await startVm(ctx.runner, layout);
+      bootTime = new Date().toISOString();
+      running = await findRunning(layout, this.#qmp);
+    }
+    const state: VmState = {
+      key: cmd.key,
+      uuid: layout.uuid,
+      firstSeedDigest: prev?.firstSeedDigest ?? seedDigest,
+      argvHash: restartRequired ? prev?.argvHash ?? layout.argvHash : layout.argvHash,
+      argv: restartRequired ? prev?.argv ?? layout.argv : layout.argv,
+      taps: layout.nics.map((n) => n.tap),
+      macs: layout.nics.map((n) => n.mac),
+      stoppedByAgent: !layout.powerOn,
+      ...(bootTime ? { bootTime } : {}),
+      generation: cmd.generation,
+    };
+    await writeFile(layout.paths.stateFile, JSON.stringify(state, null, 2));
+    return this.#observe(cmd.key, state, layout.paths, running ? { pid: running.pid, status: running.status } : undefined, restartRequired);
+  }
+
+  async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
+    const paths = vmPaths(ctx.node.dataDir, cmd.group ?? "", cmd.namespace ?? "", cmd.id);
+    const state = await readState(paths.stateFile);
+    if (state) {
+      await stopVm({ paths, uuid: state.uuid }, this.#timeoutMs, this.#qmp);
+      await removeTaps(ctx.runner, state.taps);
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+  }
+
+  async inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }> {
+    const root = join(ctx.node.dataDir, "vms");
+    const dirs = await readdir(root).catch(() => [] as string[]);
+    const knownKeys = new Set(known.map((k) => k.key));
+    const resources: ObservedResource[] = [];
+    const orphans: string[] = [];
+    const ownTaps = new Set<string>();
+    for (const d of dirs) {
+      const paths = vmPathsIn(join(root, d));
+      const state = await readState(paths.stateFile);
+      if (!state) continue;
+      state.taps.forEach((t) => ownTaps.add(t));
+      if (!knownKeys.has(state.key as ResourceCommand["key"])) orphans.push(`vm-dir:${paths.dir}`);
+      const running = await findRunning({ paths, uuid: state.uuid }, this.#qmp).catch(() => undefined);
+      resources.push(this.#observe(state.key, state, paths, running, false));
+    }
+    const links = await runChecked(ctx.runner, { argv: ["ip", "-j", "link", "show"] });
+    for (const l of JSON.parse(links.stdout || "[]") as Array<{ ifname: string }>) {
+      if (isHumopsName(l.ifname) && roleOfName(l.ifname) === "tap" && !ownTaps.has(l.ifname)) orphans.push(`tap:${l.ifname}`);
+    }
+    return { resources, orphans };
+  }
+
+  async #writeSeed(layout: Layout, prev: VmState | undefined, ctx: DriverContext): Promise<string> {
+    const files = renderSeed(layout.seed, prev?.firstSeedDigest);
+    const current = await readFile(join(layout.paths.seedDir, "network-config"), "utf8").catch(() => undefined);
+    const currentMeta = await readFile(join(layout.paths.seedDir, "meta-data"), "utf8").catch(() => undefined);
+    const currentUser = await readFile(join(layout.paths.seedDir, "user-data"), "utf8").catch(() => undefined);
+    if (current !== files.networkConfig || currentMeta !== files.metaData || currentUser !== files.userData) {
+      await writeFile(join(layout.paths.seedDir, "meta-data"), files.metaData);
+      await writeFile(join(layout.paths.seedDir, "user-data"), files.userData);
+      await writeFile(join(layout.paths.seedDir, "network-config"), files.networkConfig);
+      await runChecked(ctx.runner, buildSeedIsoCommand(layout.paths.seedDir, layout.paths.seedIso));
+    }
+    return files.digest;
+  }
+
+  #observe(key: string, state: VmState, paths: VmPaths, running: { pid: number; status: string } | undefined, restartRequired: boolean): ObservedResource {
+    const details: Record<string, unknown> = {
+      uuid: state.uuid,
+      macs: state.macs,
+      taps: state.taps,
+      accelerator: this.#accel,
+      consoleLog: paths.consoleLog,
+      qmpSocket: paths.qmpSocket,
+      ...(running ? { pid: running.pid, qmpStatus: running.status } : {}),
+      ...(state.bootTime ? { bootTime: state.bootTime } : {}),
+      ...(restartRequired ? { restartRequired: true } : {}),
+    };
+    const base = { key: key as ObservedResource["key"], apiType: this.apiType, details, ...(state.generation !== undefined ? { generation: state.generation } : {}) };
+    if (running) return { ...base, state: "Running" };
+    if (!state.stoppedByAgent) {
+      return { ...base, state: "Stopped", reason: "GuestShutdown", message: "the guest stopped while its actionState is PowerOn", drift: ["qemu process not running"] };
+    }
+    return { ...base, state: "Stopped" };
+  }
+}
+
+async function readState(file: string): Promise<VmState | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as VmState;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Starting, finding and stopping a VM's qemu process. qemu daemonizes (`-daemonize
+ * -pidfile`), so VMs outlive the agent; a restarted agent adopts a VM by its pidfile and
+ * checks over QMP that the process really is that VM (`query-uuid`), never by `ps | grep`.
+ */
+import { readFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { runChecked, type HostRunner } from "../host/host-runner.js";
+import { openQmp, type QmpSession } from "./qmp-client.js";
+import type { VmLayout, VmPaths } from "./vm-layout.js";
+
+/** Opens a QMP session; injectable for tests. */
+export type QmpOpener = (socketPath: string) => Promise<QmpSession>;
+
+/** A running VM as found on the host. */
+export interface RunningVm {
+  readonly pid: number;
+  /** QMP `query-status`: running, paused, shutdown... */
+  readonly status: string;
+}
+
+/** Reads the pid from the pidfile; undefined when there is none or it is not a live qemu. */
+export async function livePid(paths: VmPaths): Promise<number | undefined> {
+  const text = await readFile(paths.pidFile, "utf8").catch(() => "");
+  const pid = Number.parseInt(text.trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 1) return undefined;
+  if (!isAlive(pid)) return undefined;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  return cmdline.startsWith("qemu-system") || cmdline.includes("/qemu-system") ? pid : undefined;
+}
+
+/**
+ * Finds the VM's running qemu: a live pid from the pidfile whose QMP answers with the VM's
+ * uuid. Undefined when not running; throws when a process holds the pidfile but is another VM.
+ */
+export async function findRunning(layout: Pick<VmLayout, "paths" | "uuid">, qmp: QmpOpener = openQmp): Promise<RunningVm | undefined> {
+  const pid = await livePid(layout.paths);
+  if (pid === undefined) return undefined;
+  const s = await qmp(layout.paths.qmpSocket);
+  try {
+    const { UUID } = await s.execute<{ UUID: string }>("query-uuid");
+    if (UUID.toLowerCase() !== layout.uuid.toLowerCase()) {
+      throw new Error(`pid ${pid} from ${layout.paths.pidFile} is VM ${UUID}, not ${layout.uuid}`);
+    }
+    const { status } = await s.execute<{ status: string }>("query-status");
+    return { pid, status };
+  } finally {
+    s.close();
+  }
+}
+
+/** Creates the VM's taps on their bridges, then starts qemu (daemonized). */
+export async function startVm(runner: HostRunner, layout: VmLayout): Promise<void> {
+  for (const nic of layout.nics) {
+    const br = await runner.run({ argv: ["ip", "link", "show", "dev", nic.bridge] });
+    if (br.exitCode !== 0) throw new Error(`bridge ${nic.bridge} of network ${nic.networkID} is not on this node (the network must be applied first)`);
+    await runner.run({ argv: ["ip", "link", "del", "dev", nic.tap] });
+    await runChecked(runner, { argv: ["ip", "tuntap", "add", "dev", nic.tap, "mode", "tap"] });
+    await runChecked(runner, { argv: ["ip", "link", "set", "dev", nic.tap, "master", nic.bridge] });
+    await runChecked(runner, { argv: ["ip", "link", "set", "dev", nic.tap, "up"] });
+  }
+  await rm(layout.paths.pidFile, { force: true });
+  await rm(layout.paths.qmpSocket, { force: true });
+  await runChecked(runner, { argv: layout.argv, timeoutMs: 60_000 });
+}
+
+/**
+ * Stops a VM gracefully: the ACPI power button (`system_powerdown`), then, after
+ * `timeoutMs`, qemu's own `quit` (a hard stop through qemu, never a bare SIGKILL).
+ * Resolves true when the guest shut itself down, false when it had to be quit.
+ */
+export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp): Promise<boolean> {
+  const pid = await livePid(layout.paths);
+  if (pid === undefined) return true;
+  await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
+  if (await waitExit(pid, timeoutMs)) return true;
+  await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("quit")).catch(() => undefined);
+  if (await waitExit(pid, 10_000)) return false;
+  process.kill(pid, "SIGTERM");
+  await waitExit(pid, 10_000);
+  return false;
+}
+
+/** Removes the VM's taps (ignores taps already gone). */
+export async function removeTaps(runner: HostRunner, taps: readonly string[]): Promise<void> {
+  for (const tap of taps) await runner.run({ argv: ["ip", "link", "del", "dev", tap] });
+}
+
+async function withQmp<T>(qmp: QmpOpener, sock: string, fn: (s: QmpSession) => Promise<T>): Promise<T> {
+  const s = await qmp(sock);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+async function waitExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** True when `pid` exists and is not a zombie (an exited daemon may wait unreaped under some inits). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}

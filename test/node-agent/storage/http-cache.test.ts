@@ -1,0 +1,109 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HttpCache } from "../../../node-agent/storage/http-cache.js";
+import { DownloadError } from "../../../node-agent/storage/errors.js";
+import { startHttpFixture, type HttpFixture } from "../../helpers/http-fixture.js";
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const body = randomBytes(3 * 1024 * 1024 + 17);
+
+interface Ctx {
+  fx: HttpFixture;
+  dir: string;
+  cache: HttpCache;
+}
+const cache = suite<Ctx>("HttpCache over a real HTTP server");
+
+cache.before.each(async (c) => {
+  c.fx = await startHttpFixture();
+  c.dir = mkdtempSync(join(tmpdir(), "hm-cache-"));
+  c.cache = new HttpCache(c.dir);
+});
+cache.after.each(async (c) => {
+  await c.fx.close();
+  rmSync(c.dir, { recursive: true, force: true });
+});
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    return (e as DownloadError).code;
+  }
+  throw new Error("expected a DownloadError");
+}
+
+cache("downloads, checks sha256, then revalidates with If-None-Match and reuses the body on 304", async (c) => {
+  c.fx.set("/img", { body, etag: '"v1"' });
+  const first = await c.cache.fetch({ url: c.fx.url("/img"), expectSha256: sha(body) });
+  assert.is(first.sha256, sha(body));
+  assert.is(first.sizeBytes, body.length);
+  assert.is(first.fromCache, false);
+  assert.ok(readFileSync(first.path).equals(body));
+  const second = await c.cache.fetch({ url: c.fx.url("/img") });
+  assert.is(second.fromCache, true);
+  assert.is(second.sha256, sha(body));
+  assert.is(c.fx.requests.at(-1)?.headers["if-none-match"], '"v1"');
+  assert.is(c.fx.requests.at(-1)?.status, 304);
+});
+
+cache("Last-Modified validators work too; a changed file is downloaded again", async (c) => {
+  c.fx.set("/img", { body, lastModified: new Date(Date.now() - 60_000).toUTCString() });
+  await c.cache.fetch({ url: c.fx.url("/img") });
+  const other = randomBytes(4096);
+  c.fx.set("/img", { body: other, etag: '"v2"' });
+  const again = await c.cache.fetch({ url: c.fx.url("/img") });
+  assert.is(again.fromCache, false);
+  assert.is(again.sha256, sha(other));
+});
+
+cache("404, text/html, truncated body and wrong content each fail with their code", async (c) => {
+  c.fx.set("/missing", { body, status: 404 });
+  c.fx.set("/html", { body: Buffer.from("<html>login</html>"), contentType: "text/html" });
+  c.fx.set("/cut", { body, truncateAt: 1024 * 1024 });
+  c.fx.set("/wrong", { body, wrongContent: randomBytes(body.length) });
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/missing") })), "DOWNLOAD_HTTP_STATUS");
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/html") })), "DOWNLOAD_CONTENT_TYPE");
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/cut") })), "DOWNLOAD_TRUNCATED");
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/wrong"), expectSha256: sha(body) })), "DOWNLOAD_CHECKSUM");
+  for (const p of ["/missing", "/html", "/cut", "/wrong"]) assert.not.ok(existsSync(join(c.cache.dirOf(c.fx.url(p)), "body")), p);
+  assert.not.ok(existsSync(join(c.cache.dirOf(c.fx.url("/wrong")), "body.part")), "a wrong body is discarded");
+});
+
+cache("a truncated download is resumed with Range + If-Range and ends verified", async (c) => {
+  c.fx.set("/img", { body, etag: '"r1"', truncateAt: 1024 * 1024 });
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/img") })), "DOWNLOAD_TRUNCATED");
+  c.fx.set("/img", { body, etag: '"r1"' });
+  const f = await c.cache.fetch({ url: c.fx.url("/img"), expectSha256: sha(body) });
+  assert.is(f.sha256, sha(body));
+  const last = c.fx.requests.at(-1)!;
+  // The client resumes from what reached its disk (at most what the server sent before the cut).
+  const from = Number(/^bytes=(\d+)-$/.exec(String(last.headers.range))?.[1]);
+  assert.ok(from > 0 && from <= 1024 * 1024, `resumed from ${from}`);
+  assert.is(last.headers["if-range"], '"r1"');
+  assert.is(last.status, 206);
+});
+
+cache("a resume whose validator changed starts over (200) and still verifies", async (c) => {
+  c.fx.set("/img", { body, etag: '"a"', truncateAt: 4096 });
+  await code(c.cache.fetch({ url: c.fx.url("/img") }));
+  const other = randomBytes(8192);
+  c.fx.set("/img", { body: other, etag: '"b"' });
+  const f = await c.cache.fetch({ url: c.fx.url("/img"), expectSha256: sha(other) });
+  assert.is(f.sizeBytes, other.length);
+  assert.is(c.fx.requests.at(-1)?.status, 200);
+});
+
+cache("concurrent fetches of one URL share one download", async (c) => {
+  c.fx.set("/img", { body, etag: '"c"', slow: { chunkBytes: 512 * 1024, chunkDelayMs: 5 } });
+  const [a, b] = await Promise.all([c.cache.fetch({ url: c.fx.url("/img") }), c.cache.fetch({ url: c.fx.url("/img") })]);
+  assert.is(a.sha256, b.sha256);
+  assert.is(c.fx.requests.length, 1);
+});
+
+cache.run();

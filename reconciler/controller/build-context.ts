@@ -1,86 +1,113 @@
 /**
  * The controller-side builder of each command's `context`: what a driver needs besides the
- * spec (bridge names, peers, the pool's bridge, resolved external IPs, disk sources). The
- * shapes mirror the drivers' context interfaces (node-agent/net/context.ts,
- * node-agent/storage/context.ts), which reconciler/ may not import. Pure.
+ * spec. The shapes mirror the drivers' context interfaces (node-agent/net/context.ts
+ * NetworkContext and RouterContext, node-agent/storage/context.ts BlockStorageContext and
+ * ImageEntityContext, node-agent/vm/context.ts VmContext), which reconciler/ may not import;
+ * test/reconciler/controller/build-context.test.ts checks them against the agents' parsers.
+ * Pure.
  */
-import { bridgeName, routerNetnsName, tapName, vlanName, vxlanName } from "../../schemas/host-names.js";
 import { resourceKey, type ResourceKey } from "../../schemas/kinds.js";
+import type { ObservedResource } from "../../schemas/protocol-types.js";
 import type { NodeInfo } from "../bus/controller-bus.js";
 import type { DesiredResource } from "../manifest/types.js";
+import type { ObservedByNode } from "./evaluate.js";
 
 /** What buildContext reads. */
 export interface ContextInput {
   readonly desired: ReadonlyMap<ResourceKey, DesiredResource>;
   readonly placement: ReadonlyMap<ResourceKey, readonly string[]>;
   readonly nodes: readonly NodeInfo[];
+  readonly observed: ObservedByNode;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map(rec) : []);
 const s = (v: unknown): string => (typeof v === "string" ? v : "");
 
-function networkRef(r: DesiredResource, networkID: string): Record<string, unknown> {
-  const g = r.group ?? "";
-  const ns = r.namespace ?? "";
-  return { networkID, bridgeName: bridgeName(g, ns, networkID) };
+function observedOf(key: ResourceKey, input: ContextInput): ObservedResource | undefined {
+  const node = input.placement.get(key)?.[0];
+  return node === undefined ? undefined : input.observed.get(node)?.get(key);
 }
 
 function networkContext(r: DesiredResource, node: string, input: ContextInput): Record<string, unknown> {
-  const g = r.group ?? "";
-  const ns = r.namespace ?? "";
-  const type = r.meta.annotations?.["networkv0/network_type"] ?? "VXLAN";
   const carriers = input.placement.get(r.key) ?? [];
-  const peers = input.nodes.filter((n) => n.name !== node && carriers.includes(n.name)).map((n) => ({ node: n.name, address: n.address }));
-  const link = type === "VXLAN" ? vxlanName(g, ns, r.id) : type === "VLAN" ? vlanName(g, ns, r.id) : undefined;
-  const gw = r.meta.annotations?.["networkv0/default_gateway"];
-  return { networkType: type, bridgeName: bridgeName(g, ns, r.id), ...(link ? { linkName: link } : {}), peers, ...(gw ? { defaultGateway: gw } : {}) };
+  return { peers: input.nodes.filter((n) => n.name !== node && carriers.includes(n.name)).map((n) => n.address) };
+}
+
+function nsKey(r: DesiredResource, apiType: "systemv0/network" | "systemv0/blockstorage" | "corev0/externalip", id: string): ResourceKey {
+  return resourceKey({ apiType, id, group: r.group, namespace: r.namespace });
 }
 
 function vmContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
-  const g = r.group ?? "";
-  const ns = r.namespace ?? "";
-  const nics = list(r.spec["nics"]).map((nic, i) => ({ ...networkRef(r, s(nic["networkID"])), tapName: tapName(g, ns, r.id, i) }));
+  const networks: Record<string, unknown> = {};
+  for (const nic of list(r.spec["nics"])) {
+    const id = s(nic["networkID"]);
+    networks[id] = { ipv4CIDR: s(input.desired.get(nsKey(r, "systemv0/network", id))?.spec["ipv4CIDR"]) };
+  }
   const ids = Array.isArray(r.spec["blockStorageIDs"]) ? (r.spec["blockStorageIDs"] as unknown[]).map(s) : [];
   const disks = ids.map((id) => {
-    const key = resourceKey({ apiType: "systemv0/blockstorage", id, group: r.group, namespace: r.namespace });
-    const d = input.desired.get(key);
-    return { blockStorageID: id, type: d?.meta.annotations?.["blockstoragev0/type"] ?? "Local", node: input.placement.get(key)?.[0] ?? "" };
+    const location = s(observedOf(nsKey(r, "systemv0/blockstorage", id), input)?.details["location"]);
+    const rbd = /^rbd:([^/]+)\/([^@]+)$/.exec(location);
+    if (rbd !== null) return { blockStorageID: id, rbd: { pool: rbd[1]!, image: rbd[2]!, confPath: "/etc/ceph/ceph.conf" }, format: "raw" };
+    return { blockStorageID: id, ...(location ? { path: location } : {}), format: "qcow2" };
   });
-  return { nics, disks };
+  return { disks, networks };
+}
+
+function prefixOf(cidr: string): number {
+  const p = Number(cidr.split("/")[1]);
+  return Number.isInteger(p) ? p : 32;
 }
 
 function routerContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
-  const g = r.group ?? "";
-  const ns = r.namespace ?? "";
+  let pool: DesiredResource | undefined;
   const externalIPs = list(r.spec["externalIPs"]).map((e) => {
     const id = s(e["externalIPID"]);
-    const eip = input.desired.get(resourceKey({ apiType: "corev0/externalip", id, group: r.group, namespace: r.namespace }));
-    return { externalIPID: id, ipv4Address: s(eip?.spec["ipv4Address"]), ipv4Prefix: Number(eip?.spec["ipv4Prefix"] ?? 0), bindInternalIPv4Address: s(e["bindInternalIPv4Address"]), poolID: s(eip?.spec["poolID"]) };
+    const eip = input.desired.get(nsKey(r, "corev0/externalip", id));
+    pool ??= input.desired.get(resourceKey({ apiType: "corev0/externalippool", id: s(eip?.spec["poolID"]) }));
+    return { externalIPID: id, address: s(eip?.spec["ipv4Address"]), prefix: Number(eip?.spec["ipv4Prefix"] ?? 32), bindInternalIPv4Address: s(e["bindInternalIPv4Address"]) };
   });
-  const poolID = externalIPs[0]?.poolID;
-  const pool = poolID ? input.desired.get(resourceKey({ apiType: "corev0/externalippool", id: poolID })) : undefined;
-  const nics = list(r.spec["nics"]).map((nic) => ({ ...networkRef(r, s(nic["networkID"])), ipv4Address: s(nic["ipv4Address"]) }));
-  return {
-    netnsName: routerNetnsName(g, ns, r.id),
-    externalBridge: s(pool?.spec["bridgeName"]),
-    ...(pool ? { externalCIDR: s(pool.spec["ipv4CIDR"]) } : {}),
-    externalIPs,
-    nics,
-  };
+  pool ??= [...input.desired.values()].find((d) => d.apiType === "corev0/externalippool");
+  const networks: Record<string, unknown> = {};
+  for (const nic of list(r.spec["nics"])) {
+    const id = s(nic["networkID"]);
+    networks[id] = { group: r.group ?? "", namespace: r.namespace ?? "", ipv4CIDR: s(input.desired.get(nsKey(r, "systemv0/network", id))?.spec["ipv4CIDR"]) };
+  }
+  return { externalBridge: s(pool?.spec["bridgeName"]), externalPrefix: prefixOf(s(pool?.spec["ipv4CIDR"])), externalIPs, networks };
 }
 
-function diskContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
-  const type = r.meta.annotations?.["blockstoragev0/type"] ?? "Local";
+/** The running VM (by observed state) that uses disk `diskKey`, if any. */
+function runningUser(diskKey: ResourceKey, input: ContextInput): ResourceKey | undefined {
+  for (const d of input.desired.values()) {
+    if (d.apiType !== "systemv0/virtualmachine" || d.group === undefined) continue;
+    const uses = (Array.isArray(d.spec["blockStorageIDs"]) ? (d.spec["blockStorageIDs"] as unknown[]) : []).some((id) => nsKey(d, "systemv0/blockstorage", s(id)) === diskKey);
+    if (uses && observedOf(d.key, input)?.state === "Running") return d.key;
+  }
+  return undefined;
+}
+
+function diskContext(r: DesiredResource, node: string, input: ContextInput): Record<string, unknown> {
+  const usedBy = runningUser(r.key, input);
   const from = rec(r.spec["from"]);
-  if (from["type"] !== "BaseImage") return { type };
+  if (from["type"] !== "BaseImage") return usedBy ? { usedBy } : {};
   const base = rec(from["baseImage"]);
   const image = input.desired.get(resourceKey({ apiType: "systemv0/image", id: s(base["imageName"]), group: r.group }));
-  const entityId = s(rec(image?.spec["entityMap"])[s(base["tag"]) || "latest"]);
-  const entityKey = resourceKey({ apiType: "systemv0/imageentity", id: entityId, group: r.group });
-  const src = rec(input.desired.get(entityKey)?.spec["source"]);
-  const srcKey = resourceKey({ apiType: "systemv0/blockstorage", id: s(src["blockStorageID"]), group: r.group, namespace: s(src["namespace"]) || r.namespace });
-  return { type, baseImage: { imageName: s(base["imageName"]), tag: s(base["tag"]) || "latest", imageEntityID: entityId, source: { key: srcKey, node: input.placement.get(srcKey)?.[0] ?? "" } } };
+  const entityKey = resourceKey({ apiType: "systemv0/imageentity", id: s(rec(image?.spec["entityMap"])[s(base["tag"]) || "latest"]), group: r.group });
+  const entity = observedOf(entityKey, input);
+  if (entity === undefined) return usedBy ? { usedBy } : {};
+  const location = s(entity.details["location"]);
+  const rbd = /^rbd:[^/]+\/([^@]+)@(.+)$/.exec(location);
+  const source = rbd !== null ? { rbd: { image: rbd[1]!, snapshot: rbd[2]! } } : entity.node === node ? { localPath: location } : { node: entity.node ?? "", url: s(entity.details["url"]) };
+  return { baseImage: { entityKey, sha256: s(entity.details["sha256"]), sizeBytes: Number(entity.details["sizeBytes"] ?? 0), source }, ...(usedBy ? { usedBy } : {}) };
+}
+
+function entityContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
+  const src = rec(r.spec["source"]);
+  const key = resourceKey({ apiType: "systemv0/blockstorage", id: s(src["blockStorageID"]), group: r.group, namespace: s(src["namespace"]) || r.namespace });
+  const disk = input.desired.get(key);
+  const state = observedOf(key, input)?.state;
+  const usedBy = runningUser(key, input);
+  return { sourceDisk: { key, type: disk?.meta.annotations?.["blockstoragev0/type"] === "Ceph" ? "Ceph" : "Local", ...(state ? { state } : {}) }, ...(usedBy ? { sourceUsedBy: usedBy } : {}) };
 }
 
 /** The context of the command for `r` on `node`. */
@@ -93,12 +120,9 @@ export function buildContext(r: DesiredResource, node: string, input: ContextInp
     case "systemv0/virtualrouter":
       return routerContext(r, input);
     case "systemv0/blockstorage":
-      return diskContext(r, input);
-    case "systemv0/imageentity": {
-      const src = rec(r.spec["source"]);
-      const key = resourceKey({ apiType: "systemv0/blockstorage", id: s(src["blockStorageID"]), group: r.group, namespace: s(src["namespace"]) });
-      return { source: { key, node: input.placement.get(key)?.[0] ?? "" } };
-    }
+      return diskContext(r, node, input);
+    case "systemv0/imageentity":
+      return entityContext(r, input);
     default:
       return {};
   }

@@ -190,7 +190,7 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
     annotations: { ...(r?.meta.annotations ?? {}) },
     spec: { ...(r?.spec ?? obs?.spec ?? {}) },
     generation: item.generation,
-    context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes }) : {},
+    context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed }) : {},
   };
   await a.ctx.limiter.take(signal);
   a.ctx.log.debug({ resource: item.key, node, op: item.op, generation: item.generation, reason: item.reason }, "sending command");

@@ -68,7 +68,7 @@ function aliasValue(ctx: FileContext, doc: Document.Parsed): { value: unknown } 
     const text = e instanceof Error ? e.message : String(e);
     const bomb = /alias count/i.test(text);
     const message = bomb
-      ? `aliases expand to too many nodes (more than ${LOAD_LIMITS.maxAliasCount} alias uses per document): looks like an alias bomb; write the values out`
+      ? `aliases expand too much (limit: ${LOAD_LIMITS.maxAliasCount} alias expansions per document, nested aliases multiply): an alias bomb? write the values out`
       : `bad alias: ${text.split("\n")[0]}; define the anchor (&name) before using it (*name)`;
     diag(ctx, at(ctx, doc.range[0]), { code: bomb ? "YAML_ALIAS_LIMIT" : "YAML_BAD_ALIAS", message });
     return undefined;

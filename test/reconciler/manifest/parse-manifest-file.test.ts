@@ -65,6 +65,13 @@ parse("YAML 1.2 core schema: yes/no/on/off stay strings", () => {
   assert.equal(r.documents[0]!.resource!.meta.labels, { a: "yes", b: "off" });
 });
 
+parse("a YAML warning (unknown tag) is a warning: the file stays valid", () => {
+  const r = parseManifestFile({ path: "t.yaml", text: "meta:\n  apiType: corev0/group\n  id: !custom g1\n" });
+  assert.equal(r.diagnostics.map((d) => [d.severity, d.code, d.line, d.column]), [["warning", "YAML_WARNING", 3, 7]]);
+  assert.is(r.failed, false);
+  assert.is(r.documents[0]!.resource!.id, "g1");
+});
+
 parse("is deterministic: the same input gives an equal result", () => {
   const file = { path: "x.yaml", text: `${GROUP}---\n- not a mapping\n` };
   assert.equal(parseManifestFile(file), parseManifestFile(file));

@@ -1,12 +1,13 @@
 /**
  * Compiled validators for what users write (manifests, the agent config) and what agents
- * report about their node. Compiled once, at import; validation never throws: it returns the
- * typed value or SchemaIssues (errors.ts) that say where and what to change.
+ * report about their node. Each schema is compiled once, on first use (ajv caches it).
+ * Validation never throws: it returns the typed value, or SchemaIssues (errors.ts) that say
+ * where and what to change.
  *
  * Documents are dispatched on meta.apiType in code rather than through manifest.schema.json's
  * if/then chain: one compiled validator per kind is faster and gives one clear error for an
  * unknown apiType. manifest.schema.json is for editors (docs/schemas.md) and is kept equivalent
- * by test/schemas/manifest-schema.test.ts.
+ * by test/schemas/validators.test.ts.
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
@@ -85,17 +86,20 @@ interface KindValidator {
   readonly ctx: IssueContext;
 }
 
-const kindValidators = new Map<ApiType, KindValidator>(
-  (Object.keys(KIND_SCHEMAS) as ApiType[]).map((apiType) => [
-    apiType,
-    {
+// Compiled on first use, so a CLI run that sees few kinds does not pay for all of them.
+const kindValidators = new Map<ApiType, KindValidator>();
+
+function kindValidator(apiType: ApiType): KindValidator {
+  let v = kindValidators.get(apiType);
+  if (v === undefined) {
+    v = {
       validate: compiled(`resources/${apiType.split("/")[1]}.schema.json`),
       ctx: { humopsAnnotations: humopsAnnotationsOf(KIND_SCHEMAS[apiType]) },
-    },
-  ]),
-);
-const agentConfigValidator = compiled<AgentConfig>("agent-config.schema.json");
-const nodeValidator = compiled<NodeReport>("resources/node.schema.json");
+    };
+    kindValidators.set(apiType, v);
+  }
+  return v;
+}
 
 function run<T>(validate: ValidateFunction, doc: unknown, ctx: IssueContext = {}): ValidationResult<T> {
   if (validate(doc)) return { ok: true, value: doc as T };
@@ -131,25 +135,25 @@ function apiTypeIssue(doc: unknown): SchemaIssue {
 export function validateDocument(doc: unknown): ValidationResult<ManifestDocument> {
   const apiType = isRecord(doc) && isRecord(doc["meta"]) ? doc["meta"]["apiType"] : undefined;
   if (!isApiType(apiType)) return { ok: false, errors: [apiTypeIssue(doc)] };
-  const v = kindValidators.get(apiType)!;
+  const v = kindValidator(apiType);
   return run<ManifestDocument>(v.validate, doc, v.ctx);
 }
 
 /** Validates a document against one kind's schema, whatever its meta.apiType says. */
 export function validateResource<A extends ApiType>(apiType: A, doc: unknown): ValidationResult<ResourceByApiType[A]> {
-  const v = kindValidators.get(apiType);
-  if (v === undefined) throw new TypeError(`validateResource: unknown apiType ${String(apiType)}`);
+  if (!isApiType(apiType)) throw new TypeError(`validateResource: unknown apiType ${String(apiType)}`);
+  const v = kindValidator(apiType);
   return run<ResourceByApiType[A]>(v.validate, doc, v.ctx);
 }
 
 /** Validates a parsed agent config file (humstack's keys plus humops'). */
 export function validateAgentConfig(doc: unknown): ValidationResult<AgentConfig> {
-  return run<AgentConfig>(agentConfigValidator, doc);
+  return run<AgentConfig>(compiled("agent-config.schema.json"), doc);
 }
 
 /** Validates what an agent reports about its node. */
 export function validateNodeReport(doc: unknown): ValidationResult<NodeReport> {
-  return run<NodeReport>(nodeValidator, doc);
+  return run<NodeReport>(compiled("resources/node.schema.json"), doc);
 }
 
 /**

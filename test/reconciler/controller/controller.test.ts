@@ -9,11 +9,11 @@ import { exampleFiles, makeController, nextRound } from "./harness.js";
 
 const loop = suite("controller loop (MemoryBus, fake agent)");
 
-function setup() {
+async function setup() {
   const source = new MemoryGitSource();
   const bus = new MemoryBus();
   const status = new MemoryStatusWriter();
-  const agent = new FakeAgent(bus, "node1").start();
+  const agent = await new FakeAgent(bus.connectAgent(), "node1").start();
   source.commit(exampleFiles());
   return { source, bus, status, agent };
 }
@@ -21,7 +21,7 @@ function setup() {
 const indexOf = (agent: FakeAgent, re: RegExp): number => agent.commands.findIndex((c) => re.test(c.key) && c.op === "apply");
 
 loop("first round applies everything in dependency order, one status commit, all ready", async () => {
-  const env = setup();
+  const env = await setup();
   const { c } = makeController(env);
   const report = await nextRound(c, () => c.start());
   await c.stop();
@@ -43,7 +43,7 @@ loop("first round applies everything in dependency order, one status commit, all
 });
 
 loop("a second identical round sends nothing and makes no commit", async () => {
-  const env = setup();
+  const env = await setup();
   const { c } = makeController(env);
   await nextRound(c, () => c.start());
   const sent = env.agent.commands.length;
@@ -56,7 +56,7 @@ loop("a second identical round sends nothing and makes no commit", async () => {
 });
 
 loop("a restarted controller re-creates nothing that exists and keeps the status", async () => {
-  const env = setup();
+  const env = await setup();
   const first = makeController(env);
   await nextRound(first.c, () => first.c.start());
   await first.c.stop();
@@ -70,12 +70,12 @@ loop("a restarted controller re-creates nothing that exists and keeps the status
 });
 
 loop("drift: a resource gone from the node is re-applied and marked DriftCorrected", async () => {
-  const env = setup();
+  const env = await setup();
   const { c, lines } = makeController(env);
   await nextRound(c, () => c.start());
   const vm = "systemv0/virtualmachine/group1/ns1/vm1" as const;
   env.agent.host.delete(vm);
-  const r = await nextRound(c, () => env.agent.publish());
+  const r = await nextRound(c, () => void env.agent.publish());
   await c.stop();
   assert.is(r.commandsSent, 1);
   assert.is(env.agent.commands.at(-1)?.key, vm);
@@ -86,7 +86,7 @@ loop("drift: a resource gone from the node is re-applied and marked DriftCorrect
 });
 
 loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {
-  const env = setup();
+  const env = await setup();
   env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };
   const { c } = makeController(env);
   const r = await nextRound(c, () => c.start());
@@ -103,7 +103,7 @@ loop("a failing disk blocks only its dependents; the rest becomes ready", async 
 });
 
 loop("recovers after the failure clears (backoff retry)", async () => {
-  const env = setup();
+  const env = await setup();
   env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };
   const { c } = makeController(env);
   await nextRound(c, () => c.start());
@@ -115,7 +115,7 @@ loop("recovers after the failure clears (backoff retry)", async () => {
 });
 
 loop("InvalidSpec is terminal: Stalled, not retried at the same generation", async () => {
-  const env = setup();
+  const env = await setup();
   env.agent.failing = { match: /virtualrouter\//, reason: "InvalidSpec" };
   const { c } = makeController(env);
   await nextRound(c, () => c.start());
@@ -128,7 +128,7 @@ loop("InvalidSpec is terminal: Stalled, not retried at the same generation", asy
 });
 
 loop("removing a manifest deletes the VM; a broken file deletes nothing and stalls", async () => {
-  const env = setup();
+  const env = await setup();
   const { c } = makeController(env);
   await nextRound(c, () => c.start());
   const files = exampleFiles();

@@ -21,10 +21,10 @@ const NETWORKS = 20;
 const VMS = 38;
 const RUNS = 3;
 
-function meta(apiType: string, id: string, scope: { group?: string; namespace?: string }, extra = ""): string {
+function meta(apiType: string, id: string, scope: { group?: string; namespace?: string; extra?: string }): string {
   const g = scope.group ? `\n  group: ${scope.group}` : "";
   const n = scope.namespace ? `\n  namespace: ${scope.namespace}` : "";
-  return `meta:\n  apiType: ${apiType}\n  id: ${id}\n  name: ${id}${g}${n}${extra}\n`;
+  return `meta:\n  apiType: ${apiType}\n  id: ${id}\n  name: ${id}${g}${n}${scope.extra ?? ""}\n`;
 }
 
 function networkDocs(group: string, namespace: string, nsIndex: number): string[] {
@@ -32,7 +32,7 @@ function networkDocs(group: string, namespace: string, nsIndex: number): string[
   const docs: string[] = [];
   for (let i = 0; i < NETWORKS; i++) {
     const ann = `\n  annotations:\n    networkv0/network_type: VXLAN`;
-    docs.push(`${meta("systemv0/network", `net${i}`, scope, ann)}spec:\n  id: "${nsIndex * 100 + i + 1}"\n  ipv4CIDR: 10.${nsIndex % 250}.${i}.0/24\n`);
+    docs.push(`${meta("systemv0/network", `net${i}`, { ...scope, extra: ann })}spec:\n  id: "${nsIndex * 100 + i + 1}"\n  ipv4CIDR: 10.${nsIndex % 250}.${i}.0/24\n`);
   }
   for (let i = 0; i < 2; i++) {
     docs.push(`${meta("corev0/externalip", `eip${i}`, scope)}spec:\n  poolID: pool${nsIndex % 2}\n  ipv4Address: 203.0.113.${(nsIndex * 2 + i) % 250}\n  ipv4Prefix: 24\n`);
@@ -40,7 +40,7 @@ function networkDocs(group: string, namespace: string, nsIndex: number): string[
   const nics = Array.from({ length: 4 }, (_, i) => `    - networkID: net${i}\n      ipv4Address: 10.${nsIndex % 250}.${i}.254/24\n`).join("");
   const eips = `  externalIPs:\n    - externalIPID: eip0\n      bindInternalIPv4Address: 10.${nsIndex % 250}.0.10\n`;
   const ann = `\n  annotations:\n    virtualrouterv0/node_name: worker${nsIndex % 4}`;
-  docs.push(`${meta("systemv0/virtualrouter", "router0", scope, ann)}spec:\n  externalGateway: 203.0.113.254\n${eips}  natGatewayIP: 203.0.113.${200 + (nsIndex % 50)}\n  nics:\n${nics}`);
+  docs.push(`${meta("systemv0/virtualrouter", "router0", { ...scope, extra: ann })}spec:\n  externalGateway: 203.0.113.254\n${eips}  natGatewayIP: 203.0.113.${200 + (nsIndex % 50)}\n  nics:\n${nics}`);
   return docs;
 }
 
@@ -49,11 +49,11 @@ function computeDocs(group: string, namespace: string, nsIndex: number): string[
   const docs: string[] = [];
   for (let i = 0; i < VMS; i++) {
     const bsAnn = `\n  annotations:\n    blockstoragev0/type: Local\n    blockstoragev0/node_name: worker${i % 4}`;
-    docs.push(`${meta("systemv0/blockstorage", `disk${i}`, scope, bsAnn)}spec:\n  requestSize: 10G\n  limitSize: 20G\n  from:\n    type: HTTP\n    http:\n      url: http://203.0.113.5/images/focal-${i % 3}.img\n`);
+    docs.push(`${meta("systemv0/blockstorage", `disk${i}`, { ...scope, extra: bsAnn })}spec:\n  requestSize: 10G\n  limitSize: 20G\n  from:\n    type: HTTP\n    http:\n      url: http://203.0.113.5/images/focal-${i % 3}.img\n`);
     const nic = `  nics:\n    - networkID: net${i % NETWORKS}\n      ipv4Address: 10.${nsIndex % 250}.${i % NETWORKS}.${10 + i}\n      nameservers:\n        - 8.8.8.8\n      defaultGateway: 10.${nsIndex % 250}.${i % NETWORKS}.254\n`;
     const users = `  loginUsers:\n    - username: ops\n      sshAuthorizedKeys:\n        - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq3bench${i} ops@example\n`;
     const vmAnn = `\n  annotations:\n    virtualmachinev0/node_name: worker${i % 4}`;
-    docs.push(`${meta("systemv0/virtualmachine", `vm${i}`, scope, vmAnn)}spec:\n  requestVcpus: 1000m\n  limitVcpus: "2"\n  requestMemory: 1G\n  limitMemory: 2G\n  blockStorageIDs:\n    - disk${i}\n${nic}  actionState: PowerOn\n${users}`);
+    docs.push(`${meta("systemv0/virtualmachine", `vm${i}`, { ...scope, extra: vmAnn })}spec:\n  requestVcpus: 1000m\n  limitVcpus: "2"\n  requestMemory: 1G\n  limitMemory: 2G\n  blockStorageIDs:\n    - disk${i}\n${nic}  actionState: PowerOn\n${users}`);
   }
   return docs;
 }

@@ -75,7 +75,8 @@ function aliasValue(ctx: FileContext, doc: Document.Parsed): { value: unknown } 
   }
 }
 
-function toResource(value: Record<string, unknown>, ref: ResourceRef, key: ResourceKey, loc: { source: SourcePos; positions: PositionIndex }): DesiredResource {
+function toResource(value: Record<string, unknown>, id: { ref: ResourceRef; key: ResourceKey }, loc: { source: SourcePos; positions: PositionIndex }): DesiredResource {
+  const { ref, key } = id;
   return {
     key,
     apiType: ref.apiType,
@@ -113,7 +114,7 @@ function parseDocument(ctx: FileContext, doc: Document.Parsed, index: number): P
     diag(ctx, pos, { code: issue.code, message: issue.message, resource: identity.display });
   }
   if (issues.length > 0 || !identity.key || !identity.ref) return withKey;
-  return { ...withKey, resource: toResource(record, identity.ref, identity.key, { source, positions: walked.positions }) };
+  return { ...withKey, resource: toResource(record, { ref: identity.ref, key: identity.key }, { source, positions: walked.positions }) };
 }
 
 function byteLength(text: string): number {

@@ -37,16 +37,16 @@ export interface VirtualMachine {
        */
       "virtualmachinev0/node_name"?: string;
       /**
-       * humops: what the agent does when a VM declared PowerOn stops on its own (guest shutdown or qemu exit): Always (default) starts it again, Never leaves it Stopped and reports it.
+       * humops: how a change that needs the running VM restarted (vCPUs, memory, disks, NICs) is applied: Manual (default) leaves the VM running and reports the change as waiting for a restart (power it off and on, or set Auto); Auto lets humops restart the VM to apply it.
        */
-      "humops/restart-policy"?: "Always" | "Never";
+      "humops/restart-policy"?: "Manual" | "Auto";
       /**
        * This interface was referenced by `undefined`'s JSON-Schema definition
        * via the `patternProperty` "^humops/(?!(?:restart-policy)$)".
        *
        * The value of an annotation that humops does not interpret (users' own keys, and keys humstack's agents set such as networkv0/bridge_name or bs-download-host): any string.
        */
-      [k: string]: never | string | "Always" | "Never" | undefined;
+      [k: string]: never | string | "Manual" | "Auto" | undefined;
     };
     labels?: Labels;
   };

@@ -12,7 +12,7 @@ test("the README example is valid, with every optional field too", () => {
   vm = change(vm, "/spec/nics/0/nameservers", ["8.8.8.8", "2001:4860:4860::8888"]);
   vm = change(vm, "/spec/requestVcpus", 2);
   vm = change(vm, "/spec/limitVcpus", "2");
-  vm = change(vm, "/meta/annotations/humops~1restart-policy", "Never");
+  vm = change(vm, "/meta/annotations/humops~1restart-policy", "Auto");
   expectValid(vm);
   expectValid(change(base, "/spec/actionState", "PowerOff"));
   expectValid(change(base, "/spec/loginUsers/0/sshAuthorizedKeys", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB me@host"]));
@@ -40,7 +40,7 @@ test("bad quantities", () => {
 
 test("bad enums", () => {
   expectIssue(change(base, "/spec/actionState", "Running"), "/spec/actionState", "enum", /one of PowerOn, PowerOff/);
-  expectIssue(change(base, "/meta/annotations/humops~1restart-policy", "always"), "/meta/annotations/humops~1restart-policy", "enum", /did you mean "Always"/);
+  expectIssue(change(base, "/meta/annotations/humops~1restart-policy", "auto"), "/meta/annotations/humops~1restart-policy", "enum", /one of Manual, Auto \(got "auto"\) \(did you mean "Auto"\?\)/);
   expectIssue(change(base, "/meta/annotations/humops~1deletion-policy", "Retain"), "/meta/annotations/humops~1deletion-policy", "false schema", /known on this kind: humops\/restart-policy/);
 });
 

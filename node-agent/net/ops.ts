@@ -47,7 +47,7 @@ function natInput(lines: readonly string[]): string {
 }
 
 function ipBatches(ops: readonly Op[]): Command[] {
-  const groups = new Map<string, string[]>();
+  const groups = new Map<string, string[]>([["", []]]);
   for (const op of ops) {
     if (op.tool !== "ip") continue;
     const key = op.netns ?? "";
@@ -55,7 +55,7 @@ function ipBatches(ops: readonly Op[]): Command[] {
     lines.push(op.line);
     groups.set(key, lines);
   }
-  return [...groups].map(([ns, lines]) => ({
+  return [...groups].filter(([, lines]) => lines.length > 0).map(([ns, lines]) => ({
     argv: ns === "" ? ["ip", "-batch", "-"] : ["ip", "-n", ns, "-batch", "-"],
     stdin: lines.join("\n") + "\n",
   }));

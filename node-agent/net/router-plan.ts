@@ -43,10 +43,10 @@ function vethOps(m: RouterModel, s: RouterHostState, pair: { host: string; route
     const ok = h.master === pair.bridge && h.isUp;
     return { ops: ok ? [] : [nodeIp(`${pair.host} not up in ${pair.bridge}`, `link set ${pair.host} master ${pair.bridge} up`)], fresh: false };
   }
+  // The two ends of a veth die together, so a missing host end means the router end is gone too.
   const why = `veth ${pair.host} missing`;
   const ops = [
     ...(h ? [nodeIp(`${pair.host} is not a veth`, `link del ${pair.host}`)] : []),
-    ...(s.inside?.links.has(pair.router) ? [inNs(m.netns)(`${pair.router} without its peer`, `link del ${pair.router}`)] : []),
     nodeIp(why, `link add ${pair.host} type veth peer name ${pair.router} netns ${m.netns}`),
     nodeIp(why, `link set ${pair.host} master ${pair.bridge} up`),
   ];

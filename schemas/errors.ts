@@ -205,27 +205,56 @@ function toIssue(e: ErrorObject, all: readonly ErrorObject[], ctx: IssueContext)
   return { pointer: e.instancePath, message: plainMessage(e), keyword: e.keyword };
 }
 
-function mergeRequired(a: SchemaIssue, b: SchemaIssue): SchemaIssue {
-  const keys = [a.message, b.message].flatMap((m) => [...m.matchAll(/"([^"]+)"/g)].map((x) => x[1]!));
-  return { ...a, message: `missing required keys ${keys.map((k) => `"${k}"`).join(", ")}` };
+function missingKeysMessage(keys: readonly string[]): string {
+  const quoted = keys.map((k) => `"${k}"`).join(", ");
+  return keys.length === 1 ? `missing required key ${quoted}` : `missing required keys ${quoted}`;
+}
+
+/**
+ * Missing keys per object, less those an unknown key beside them is a typo of (`limitSise`
+ * for `limitSize`): the unknown-key issue already says "did you mean", one issue is enough.
+ */
+function missingKeys(errors: readonly ErrorObject[]): Map<string, string[]> {
+  const missing = new Map<string, string[]>();
+  const typos = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === "required") {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      missing.set(e.instancePath, [...(missing.get(e.instancePath) ?? []), key]);
+    } else if (e.keyword === "additionalProperties") {
+      const unknown = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys(asObject(asObject(e.parentSchema)["properties"]));
+      const meant = closestMatch(unknown, allowed);
+      if (meant !== undefined) typos.add(`${e.instancePath}/${escapePointerToken(meant)}`);
+    }
+  }
+  for (const [pointer, keys] of missing) {
+    missing.set(pointer, [...new Set(keys)].filter((k) => !typos.has(`${pointer}/${escapePointerToken(k)}`)));
+  }
+  return missing;
 }
 
 /**
  * Turns ajv's errors (compiled with `allErrors` and `verbose`) into one issue per JSON pointer:
- * if/then and anyOf/oneOf branch noise is dropped, missing keys of one object are merged, and
- * when several keywords fail at one pointer the most telling one (required, type, const, enum,
- * then the rest) is kept.
+ * if/then and anyOf/oneOf branch noise is dropped, the missing keys of one object are merged
+ * into one issue (minus those an unknown key beside them is a typo of), and when several
+ * keywords fail at one pointer the most telling one (required, type, const, enum, then the
+ * rest) is kept.
  */
 export function toSchemaIssues(errors: readonly ErrorObject[], ctx: IssueContext = {}): SchemaIssue[] {
+  const kept = dropBranchNoise(errors);
+  const missing = missingKeys(kept);
   const byPointer = new Map<string, SchemaIssue>();
-  for (const e of dropBranchNoise(errors)) {
-    const issue = toIssue(e, errors, ctx);
+  for (const e of kept) {
+    let issue = toIssue(e, errors, ctx);
     if (issue === undefined) continue;
+    if (issue.keyword === "required") {
+      const keys = missing.get(issue.pointer) ?? [];
+      if (keys.length === 0) continue;
+      issue = { ...issue, message: missingKeysMessage(keys) };
+    }
     const seen = byPointer.get(issue.pointer);
     if (seen === undefined || rank(issue) < rank(seen)) byPointer.set(issue.pointer, issue);
-    else if (seen.keyword === "required" && issue.keyword === "required") {
-      byPointer.set(issue.pointer, mergeRequired(seen, issue));
-    }
   }
   return [...byPointer.values()];
 }

@@ -228,3 +228,28 @@ nodeReport("missing, unknown and wrong fields are refused", () => {
 });
 
 nodeReport.run();
+
+const issues = suite("issue shaping");
+
+issues("a typo of a required key is one issue, not two", () => {
+  const r = validateDocument({ meta: { apiType: "systemv0/blockstorage", id: "bs", group: "g", namespace: "n" }, spec: { requestSize: "1G", limitSise: "10G", from: { type: "Empty" } } });
+  const i = onlyIssue(r);
+  assert.is(i.pointer, "/spec/limitSise");
+  assert.match(i.message, /did you mean "limitSize"/);
+});
+
+issues("the missing keys of one object are one issue", () => {
+  const i = onlyIssue(validateDocument({ meta: { apiType: "systemv0/virtualmachine", id: "vm", group: "g", namespace: "n" }, spec: { requestVcpus: 1, limitVcpus: 1 } }));
+  assert.is(i.pointer, "/spec");
+  assert.is(i.message, 'missing required keys "requestMemory", "limitMemory"');
+});
+
+issues("a typo beside a second missing key leaves that one reported", () => {
+  const r = validateDocument({ meta: { apiType: "systemv0/virtualmachine", id: "vm", group: "g", namespace: "n" }, spec: { requestVcpus: 1, limitVcpus: 1, requestMemroy: "1G" } });
+  assert.is(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.errors.map((e) => [e.pointer, e.keyword]), [["/spec", "required"], ["/spec/requestMemroy", "additionalProperties"]]);
+  assert.is(r.errors[0]!.message, 'missing required key "limitMemory"');
+});
+
+issues.run();

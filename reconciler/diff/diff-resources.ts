@@ -1,0 +1,31 @@
+/**
+ * Desired (this revision) versus applied (what agents report) for a whole tree: one Change per
+ * resource that differs, sorted by key. Several nodes may report one resource (a network
+ * lives on every node that uses it): the first report by node name is the one compared. Pure.
+ */
+import type { ResourceKey } from "../../schemas/kinds.js";
+import type { DesiredResource } from "../manifest/types.js";
+import { diffResource } from "./diff-resource.js";
+import type { AppliedResource, Change } from "./types.js";
+
+/** Indexes applied reports by key (first by node name wins, so the choice is deterministic). */
+export function indexApplied(applied: readonly AppliedResource[]): Map<ResourceKey, AppliedResource> {
+  const sorted = [...applied].sort((a, b) => ((a.node ?? "") < (b.node ?? "") ? -1 : (a.node ?? "") > (b.node ?? "") ? 1 : 0));
+  const out = new Map<ResourceKey, AppliedResource>();
+  for (const a of sorted) if (!out.has(a.key)) out.set(a.key, a);
+  return out;
+}
+
+/** Every change that turns `applied` into `desired`, sorted by key; resources that agree give none. */
+export function diffResources(
+  desired: ReadonlyMap<ResourceKey, DesiredResource>,
+  applied: ReadonlyMap<ResourceKey, AppliedResource>,
+): Change[] {
+  const keys = [...new Set([...desired.keys(), ...applied.keys()])].sort();
+  const out: Change[] = [];
+  for (const key of keys) {
+    const change = diffResource(desired.get(key), applied.get(key));
+    if (change) out.push(change);
+  }
+  return out;
+}

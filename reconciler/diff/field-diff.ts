@@ -1,0 +1,66 @@
+/**
+ * Field-level comparison of a desired and an applied document: the leaves that differ, as
+ * JSON pointers, with old and new values. Quantities compare by value (`1G` = `1024M`,
+ * `1000m` = `1`). Pure.
+ */
+import { fieldPath } from "../validate/context.js";
+import { escapePointer } from "../validate/references.js";
+import { parseSize } from "../validate/size.js";
+import type { FieldChange } from "./types.js";
+
+const BYTE_FIELDS = /^\/spec\/(requestSize|limitSize|requestMemory|limitMemory)$/;
+const CPU_FIELDS = /^\/spec\/(requestVcpus|limitVcpus)$/;
+
+/** vCPUs as millicores: `1000m` and `1` are both 1000. */
+export function parseMillicores(text: string): number | undefined {
+  const m = /^([0-9]+)(m?)$/.exec(text.trim());
+  if (!m) return undefined;
+  return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+function sameQuantity(pointer: string, a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return false;
+  const parse = BYTE_FIELDS.test(pointer) ? parseSize : CPU_FIELDS.test(pointer) ? parseMillicores : undefined;
+  if (!parse) return false;
+  const x = parse(a);
+  return x !== undefined && x === parse(b);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+}
+
+/** Options: which applied-only fields the system fills (never drift). */
+export interface DiffOptions {
+  readonly isSystemFilled: (pointer: string) => boolean;
+}
+
+function leaf(pointer: string, oldV: unknown, newV: unknown): FieldChange {
+  const out: { path: string; pointer: string; old?: unknown; new?: unknown } = { path: fieldPath(pointer), pointer };
+  if (oldV !== undefined) out.old = oldV;
+  if (newV !== undefined) out.new = newV;
+  return out;
+}
+
+/** The differing leaves of `applied` -> `desired` under `pointer`. An empty desired value equals an absent one. */
+export function diffFields(pointer: string, applied: unknown, desired: unknown, opts: DiffOptions, out: FieldChange[] = []): FieldChange[] {
+  if (isEmpty(desired) && isEmpty(applied)) return out;
+  if (isEmpty(desired) && opts.isSystemFilled(pointer)) return out;
+  if (isObject(applied) && isObject(desired)) {
+    const keys = [...new Set([...Object.keys(applied), ...Object.keys(desired)])].sort();
+    for (const k of keys) diffFields(`${pointer}/${escapePointer(k)}`, applied[k], desired[k], opts, out);
+    return out;
+  }
+  if (Array.isArray(applied) && Array.isArray(desired) && applied.length === desired.length) {
+    desired.forEach((d, i) => diffFields(`${pointer}/${i}`, applied[i], d, opts, out));
+    return out;
+  }
+  if (Object.is(applied, desired) || sameQuantity(pointer, applied, desired)) return out;
+  if (JSON.stringify(applied) === JSON.stringify(desired)) return out;
+  out.push(leaf(pointer, isEmpty(applied) ? undefined : applied, isEmpty(desired) ? undefined : desired));
+  return out;
+}

@@ -163,6 +163,10 @@ function plainMessage(e: ErrorObject): string {
       return s ? `${show(e.data)} is not ${s}` : `${show(e.data)} ${e.message ?? "is invalid"}`;
     case "required":
       return `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case "dependentRequired": {
+      const p = e.params as { property: string; missingProperty: string };
+      return `"${p.property}" needs "${p.missingProperty}" beside it: add "${p.missingProperty}" or remove "${p.property}"`;
+    }
     default:
       return `${e.message ?? "is invalid"} (got ${show(e.data)})`;
   }

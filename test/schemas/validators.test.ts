@@ -165,7 +165,7 @@ agent("wrong values say what to change", () => {
   assert.match(i.message, /a NATS URL like nats:\/\/127\.0\.0\.1:4222/);
   i = onlyIssue(validateAgentConfig({ nats: { user: "agent" } }));
   assert.is(i.pointer, "/nats");
-  assert.match(i.message, /password/);
+  assert.is(i.message, '"user" needs "password" beside it: add "password" or remove "user"');
   i = onlyIssue(validateAgentConfig({ agentMode: "all" }));
   assert.match(i.message, /did you mean "All"/);
   i = onlyIssue(validateAgentConfig({ blockStorageAgentConfig: { downloadAPI: { listenPort: "8082" } } }));

@@ -1,0 +1,137 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync, readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import git from "isomorphic-git";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BASE = join(ROOT, "test/fixtures/invalid/_base");
+const author = { name: "t", email: "t@example.com", timestamp: 1_700_000_000, timezoneOffset: 0 };
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function humops(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", join(ROOT, "cmd/humops.ts"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } }, (e, out, err) => {
+      resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+async function commitAll(dir: string, message: string): Promise<string> {
+  const status = await git.statusMatrix({ fs, dir });
+  for (const [file, , work] of status) {
+    if (work === 0) await git.remove({ fs, dir, filepath: file });
+    else await git.add({ fs, dir, filepath: file });
+  }
+  return git.commit({ fs, dir, message, author });
+}
+
+async function makeRepo(): Promise<{ dir: string; first: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `humops-plan-${process.pid}-`));
+  await git.init({ fs, dir, defaultBranch: "main" });
+  mkdirSync(join(dir, "infra"));
+  for (const f of readdirSync(BASE)) writeFileSync(join(dir, "infra", f), readFileSync(join(BASE, f)));
+  writeFileSync(join(dir, "README.md"), "not a manifest\n");
+  return { dir, first: await commitAll(dir, "initial tree") };
+}
+
+const Plan = suite("humops plan (real git repositories, isomorphic-git)");
+let dirs: string[] = [];
+Plan.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+Plan("from nothing: every resource is created in order; exit 2", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  const r = await humops(["plan", "--repo", dir, "--path", "infra", "--format", "json"]);
+  assert.is(r.code, 2, r.err);
+  const plan = JSON.parse(r.out);
+  assert.is(plan.head, first);
+  assert.is(plan.base, null);
+  assert.is(plan.summary.create, 13);
+  assert.is(plan.changes[0].apiType, "corev0/group");
+  assert.is(plan.changes.at(-1).apiType, "systemv0/virtualmachine");
+});
+
+Plan("base = the status branch's Manifests-Commit; no change then exits 0", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  const tree = await git.writeTree({ fs, dir, tree: [] });
+  await git.commit({ fs, dir, ref: "refs/heads/status", tree, parent: [], author, message: `status\n\nManifests-Commit: ${first}\n` });
+  const r = await humops(["plan", "--repo", dir, "--path", "infra"]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.out, "No changes.");
+  assert.match(r.out, "Plan: 0 to create, 0 to update, 0 to replace, 0 to delete.");
+});
+
+Plan("a commit that breaks the VM's YAML plans no delete for it and exits 1", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  writeFileSync(join(dir, "infra/09-vm.yaml"), "meta:\n  apiType: systemv0/virtualmachine\n  id: vm1\n  spec: [unclosed\n");
+  await commitAll(dir, "break the vm");
+  const r = await humops(["plan", "--repo", dir, "--path", "infra", "--base", first, "--format", "json"]);
+  assert.is(r.code, 1, r.err);
+  const plan = JSON.parse(r.out);
+  assert.is(plan.valid, false);
+  assert.ok(plan.errors.some((e: { file: string }) => e.file === "09-vm.yaml"));
+  assert.equal(plan.changes.filter((c: { action: string }) => c.action === "delete" || c.action === "replace"), []);
+  const held = plan.blocked.find((b: { id: string }) => b.id === "vm1");
+  assert.is(held?.reason, "InvalidManifest");
+});
+
+Plan("deleting 60% of the resources is blocked without the trailer and allowed with it", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  for (const f of ["03-eip.yaml", "05-router.yaml", "06-disk.yaml", "07-image.yaml", "08-disk-base.yaml", "09-vm.yaml"]) unlinkSync(join(dir, "infra", f));
+  const plain = await commitAll(dir, "remove the compute side");
+  const blocked = await humops(["plan", "--repo", dir, "--path", "infra", "--base", first, "--format", "json"]);
+  assert.is(blocked.code, 1);
+  const p1 = JSON.parse(blocked.out);
+  assert.is(p1.summary.delete, 0);
+  assert.is(p1.blocked.length, 8, "8 of 13 resources (62%)");
+  assert.ok(p1.blocked.every((b: { reason: string }) => b.reason === "MassDeletion"));
+  writeFileSync(join(dir, "infra/.keep.yaml"), "");
+  const allowed = await commitAll(dir, "remove the compute side\n\nHumops-Allow-Mass-Delete: yes\n");
+  const r = await humops(["plan", "--repo", dir, "--path", "infra", "--base", first, "--head", allowed, "--format", "text"]);
+  assert.is(r.code, 2, r.err);
+  assert.match(r.out, "Plan: 0 to create, 0 to update, 0 to replace, 8 to delete.");
+  assert.ok(r.out.indexOf("- systemv0/virtualmachine g1/ns1/vm1") < r.out.indexOf("- systemv0/blockstorage g1/ns1/bs2"), "the VM goes before its disk");
+  assert.not.match(r.out, "\x1b[", "no colours with NO_COLOR");
+  const again = await humops(["plan", "--repo", dir, "--path", "infra", "--base", first, "--head", plain.slice(0, 10)]);
+  assert.is(again.code, 1, "an abbreviated sha resolves, and the guard holds again");
+});
+
+Plan("--observed JSON file, markdown output, WORKTREE head", async () => {
+  const { dir } = await makeRepo();
+  dirs.push(dir);
+  const observed = join(dir, "observed.json");
+  writeFileSync(observed, JSON.stringify([{ apiType: "corev0/group", id: "g1", state: "Active", spec: {} }, { apiType: "corev0/group", id: "old", state: "Active", source: { file: "gone.yaml" } }]));
+  writeFileSync(join(dir, "infra/02-pool.yaml"), readFileSync(join(BASE, "02-pool.yaml"), "utf8").replace("exbr0", "exbr9"));
+  const r = await humops(["plan", "--repo", dir, "--path", "infra", "--observed", observed, "--head", "WORKTREE", "--format", "markdown"]);
+  assert.is(r.code, 2, r.err);
+  assert.match(r.out, "### humops plan for `WORKTREE`");
+  assert.match(r.out, "| create | update | replace | delete | blocked |");
+  assert.match(r.out, "#### :warning: Destructive changes (1)");
+  assert.match(r.out, "**delete** corev0/group old");
+  assert.match(r.out, "<details><summary>Ordered steps");
+});
+
+Plan("an unknown revision is an error: exit 1 with a message", async () => {
+  const { dir } = await makeRepo();
+  dirs.push(dir);
+  const r = await humops(["plan", "--repo", dir, "--base", "no-such-branch"]);
+  assert.is(r.code, 1);
+  assert.match(r.err, "unknown revision");
+});
+
+Plan.run();

@@ -3,7 +3,7 @@
  * VLAN ports, the gateway address and the node's MASQUERADE rule. Every apply reads the host,
  * plans the difference and runs it batched, so it is idempotent and converges after drift or an
  * interrupted run. `applyMany`/`removeMany` do the same for many networks with one read and
- * one batch per tool.
+ * one batch per tool. Calls on one instance run one at a time (see Serial).
  */
 import type { DriverContext, NodeEnvironment, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
 import { MissingDeviceError } from "./errors.js";
@@ -16,6 +16,7 @@ import { NODE_NAT_CHAIN, natBaseOps } from "./node-nat.js";
 import { commentOf } from "./parsers.js";
 import type { Op } from "./ops.js";
 import { runOps } from "./run-ops.js";
+import { Serial } from "./serial.js";
 import { roleOfName } from "../../schemas/host-names.js";
 
 const API_TYPE = "systemv0/network" as const;
@@ -59,6 +60,7 @@ async function read(ctx: DriverContext, models: readonly NetworkModel[]): Promis
 /** The network driver (see file header). Stateless: all state is on the host. */
 export class NetworkDriver implements ResourceDriver {
   readonly apiType = API_TYPE;
+  readonly #serial = new Serial();
 
   /** Applies one network; see applyMany. */
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
@@ -73,7 +75,11 @@ export class NetworkDriver implements ResourceDriver {
    * context), MissingDeviceError and UnsupportedLinkTypeError (terminal for this node until its
    * config or kernel changes), CommandFailedError (transient: retry).
    */
-  async applyMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<ObservedResource[]> {
+  applyMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<ObservedResource[]> {
+    return this.#serial.run(() => this.#applyMany(cmds, ctx));
+  }
+
+  async #applyMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<ObservedResource[]> {
     const models = cmds.map((c) => networkModel(c, ctx.node));
     let host = await read(ctx, models);
     checkUnderlay(models, host, ctx.node);
@@ -96,7 +102,11 @@ export class NetworkDriver implements ResourceDriver {
    * identity (group, namespace, id, key) is used, so a command with a spec that no longer
    * validates can still be removed. Succeeds when nothing is left. Throws CommandFailedError.
    */
-  async removeMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<void> {
+  removeMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<void> {
+    return this.#serial.run(() => this.#removeMany(cmds, ctx));
+  }
+
+  async #removeMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<void> {
     const host = await readHostNetState(ctx.runner, { nat: true, signal: ctx.signal });
     const ops = cmds.flatMap((c) => {
       const n = networkLinkNames(c);

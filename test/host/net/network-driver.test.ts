@@ -139,6 +139,22 @@ N("Bridge with default_gateway: address and MASQUERADE present, drift repaired, 
   assert.equal(await humopsLinks(n1), []);
 });
 
+N("concurrent applies of gateway networks: every rule present once, one chain, one jump", async (c) => {
+  const n1 = c.topo.node("node1");
+  const cmds = [6, 7, 8].map((i) => networkCommand(`gw${i}`, { type: "Bridge", vni: "1", cidr: `198.19.${i}.0/24`, gateway: `198.19.${i}.1/24` }));
+  await n1.exec(["iptables", "-w", "-t", "nat", "-F", "POSTROUTING"]);
+  await n1.exec(["iptables", "-w", "-t", "nat", "-F", "HUMOPS-POSTROUTING"]);
+  await n1.exec(["iptables", "-w", "-t", "nat", "-X", "HUMOPS-POSTROUTING"]);
+  const res = await Promise.all(cmds.map((cmd) => d.apply(cmd, driverContext(n1))));
+  assert.equal(res.map((r) => r.state), ["Available", "Available", "Available"]);
+  const rules = await natRules(n1);
+  assert.is(rules.filter((r) => r === "-A POSTROUTING -j HUMOPS-POSTROUTING").length, 1);
+  assert.is(rules.filter((r) => r === ":HUMOPS-POSTROUTING - [0:0]").length, 1);
+  for (const cmd of cmds) assert.is(rules.filter((r) => r.includes(`"${cmd.key}"`)).length, 1, cmd.key);
+  await Promise.all(cmds.map((cmd) => d.remove(cmd, driverContext(n1))));
+  assert.equal((await natRules(n1)).filter((r) => r.startsWith("-A HUMOPS-POSTROUTING")), []);
+});
+
 N("inventory: humops-named leftovers are orphans, foreign objects are ignored", async (c) => {
   const n1 = c.topo.node("node1");
   const cmd = networkCommand("br2", { type: "Bridge", vni: "1", cidr: "198.19.5.0/24" });

@@ -147,6 +147,31 @@ R("update in place: external IP eip2 removed, its address and rules go", async (
   assert.is(await askEcho(c.inet, "203.0.113.10", 7000), "vm1 203.0.113.254");
 });
 
+R("update in place: a NIC on a second network added, then removed with its veth", async (c) => {
+  const d = new RouterDriver();
+  const nd = new NetworkDriver();
+  const net2 = networkCommand("net2", { type: "Bridge", vni: "1", cidr: "198.19.7.0/24" });
+  const br2 = (await nd.apply(net2, driverContext(c.node))).details["bridgeName"] as string;
+  const spec3 = { ...spec, externalIPs: spec.externalIPs.slice(0, 1), nics: [...spec.nics, { networkID: "net2", ipv4Address: "198.19.7.254/24" }] };
+  const ctx3 = { ...context, externalIPs: context.externalIPs.slice(0, 1), networks: { ...context.networks, net2: { group: GROUP, namespace: "ns1", ipv4CIDR: "198.19.7.0/24" } } };
+  const res = await d.apply(routerCommand("vr1", spec3, ctx3, 3), driverContext(c.node));
+  assert.is(res.state, "Running", JSON.stringify(res.drift));
+  const ports = async (): Promise<string[]> => (JSON.parse((await c.node.execChecked(["ip", "-j", "link", "show", "master", br2])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
+  assert.is((await ports()).length, 1);
+  assert.ok((await natRules(c.node, rns)).some((r) => r.includes("198.19.7.0/24")));
+  const back = await d.apply(routerCommand("vr1", { ...spec, externalIPs: spec.externalIPs.slice(0, 1) }, { ...context, externalIPs: context.externalIPs.slice(0, 1) }, 4), driverContext(c.node));
+  assert.is(back.state, "Running");
+  assert.equal(await ports(), []);
+  assert.not.ok((await natRules(c.node, rns)).some((r) => r.includes("198.19.7.0/24")));
+  await nd.remove(net2, driverContext(c.node));
+});
+
+R("inventory without the router's command: its namespace and veths are orphans", async (c) => {
+  const inv = await new RouterDriver().inventory(driverContext(c.node), []);
+  assert.ok(inv.orphans.includes(`netns ${rns}`), JSON.stringify(inv.orphans));
+  assert.is(inv.orphans.filter((o) => /^link hm[en]/.test(o)).length, 2, JSON.stringify(inv.orphans));
+});
+
 R("remove: no netns, veth, address or rule of the router is left", async (c) => {
   const d = new RouterDriver();
   await d.remove(vr1, driverContext(c.node));

@@ -4,7 +4,7 @@
  * their status holds, and a ready resource keeps its Ready reason, so an idle cluster renders
  * the same status every round.
  */
-import { displayName, type ResourceKey } from "../../schemas/kinds.js";
+import { displayName, parseResourceKey, type ResourceKey } from "../../schemas/kinds.js";
 import type { NodeInfo } from "../bus/controller-bus.js";
 import type { DesiredResource, LoadResult } from "../manifest/types.js";
 import { computeConditions, type Outcome } from "../status/conditions.js";
@@ -28,6 +28,8 @@ export interface StatusInput {
   readonly clusterApplied: ReadonlyMap<ResourceKey, number>;
   /** Terminal failures: key -> generation (kept Stalled until the spec changes). */
   readonly stalled: ReadonlyMap<ResourceKey, number>;
+  /** Deletes the plan holds back (mass deletion, still used): key -> reason, message. */
+  readonly heldDeletes?: ReadonlyMap<ResourceKey, { readonly reason: string; readonly message: string }>;
   readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
   readonly nodes: readonly NodeInfo[];
   readonly previousNodes: ReadonlyMap<string, NodeStatus>;
@@ -125,6 +127,26 @@ function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
   return out;
 }
 
+/** A declared resource that never loaded cleanly: Stalled, with the first error that names it. */
+function addInvalidNew(key: ResourceKey, input: StatusInput, out: Map<ResourceKey, ResourceStatus>): void {
+  const ref = parseResourceKey(key);
+  if (ref === undefined) return;
+  const d = input.load.diagnostics.find((x) => x.severity === "error" && x.resource === displayName(ref));
+  const outcome: Outcome = { phase: "stalled", reason: "InvalidManifest", message: d === undefined ? "the manifest has errors" : `${d.file}:${d.line}:${d.column}: ${d.message}` };
+  out.set(key, {
+    ...ref,
+    key,
+    source: { path: d?.file ?? "", commit: input.commit },
+    observedCommit: input.commit,
+    state: "Pending",
+    ready: false,
+    conditions: computeConditions({ outcome, previous: [], now: input.now, observedCommit: input.commit }),
+    generation: 0,
+    specHash: "",
+    details: {},
+  } as ResourceStatus);
+}
+
 /** The status of every resource and node after a round. */
 export function buildStatus(input: StatusInput): ClusterStatus {
   const resources = new Map<ResourceKey, ResourceStatus>();
@@ -133,12 +155,16 @@ export function buildStatus(input: StatusInput): ClusterStatus {
     if (resources.has(key)) continue;
     if (input.load.invalidKeys.has(key) || input.load.failedFiles.has(prev.source.path)) {
       resources.set(key, keptStatus(prev, { phase: "stalled", reason: "InvalidManifest", message: invalidMessage(prev, input) }, prev.state, input));
+    } else if (stillExists(key, input) && input.heldDeletes?.has(key)) {
+      const held = input.heldDeletes.get(key)!;
+      resources.set(key, keptStatus(prev, { phase: held.reason === "MassDeletion" ? "stalled" : "reconciling", reason: held.reason, message: held.message }, prev.state, input));
     } else if (stillExists(key, input)) {
       const failed = outcomesOf(key, input).find((o) => !o.ok);
       const message = failed !== undefined && !failed.ok ? failed.disposition.message : "removed from the manifests; deleting";
       resources.set(key, keptStatus(prev, { phase: "reconciling", reason: "Deleting", message }, "Deleting", input));
     }
   }
+  for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);
   const diagnostics = input.load.diagnostics.map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
   return { manifestsCommit: input.commit, resources, nodes: nodeStatuses(input), diagnostics };
 }

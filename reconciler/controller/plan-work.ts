@@ -39,6 +39,8 @@ export interface WorkInput {
   readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
   /** Resources stalled by a terminal failure at a generation: not retried until it changes. */
   readonly stalled: ReadonlyMap<ResourceKey, number>;
+  /** False when the plan holds the resource's delete (gate-plan.ts); default: allowed. */
+  readonly mayDelete?: (key: ResourceKey) => boolean;
 }
 
 function applies(input: WorkInput): WorkItem[] {
@@ -63,7 +65,7 @@ function applies(input: WorkInput): WorkItem[] {
 }
 
 function isProtected(key: ResourceKey, input: WorkInput): boolean {
-  if (input.load.invalidKeys.has(key)) return true;
+  if (input.load.invalidKeys.has(key) || input.mayDelete?.(key) === false) return true;
   const path = input.previous.get(key)?.source.path;
   return path !== undefined && input.load.failedFiles.has(path);
 }

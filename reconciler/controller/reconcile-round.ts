@@ -18,6 +18,7 @@ import { CLUSTER_APPLIED } from "./dependencies.js";
 import type { ControllerState } from "./controller-state.js";
 import { CommandFailedError, TerminalError, WaitingError, type Result } from "./errors.js";
 import { evaluateOnNodes } from "./evaluate.js";
+import { gatePlan } from "./gate-plan.js";
 import { executeWork, type ItemOutcome } from "./execute-work.js";
 import { nextGeneration, specHash } from "./generations.js";
 import { placeResources, type Placement } from "./placement.js";
@@ -72,12 +73,13 @@ export async function reconcileRound(ctx: RoundContext, signal: AbortSignal): Pr
   const { commit } = await deps.source.fetch();
   deps.metrics?.gitFetch?.((performance.now() - t0) / 1000);
   if (!state.restored) state.restore((await deps.status.read())?.files ?? new Map());
-  const load = await ctx.loadCached(commit);
   const [nodes, inventories] = await Promise.all([deps.bus.nodes(), deps.bus.inventories()]);
   const observed = observedByNode(nodes, inventories);
+  const gate = gatePlan({ load: await ctx.loadCached(commit), previous: state.statuses, observed, commitMessage: await deps.source.commitMessage(commit) });
+  const load = gate.load;
   const { generations, hashes } = generationsOf(load, state);
   const placement = placeResources({ desired: [...load.resources.values()], nodes, previous: state.previousPlacement(), requests: deps.requests });
-  const items = planWork({ load, generations, placement: placement.nodes, observed, clusterApplied: state.clusterApplied, previous: state.statuses, stalled: state.stalled });
+  const items = planWork({ load, generations, placement: placement.nodes, observed, clusterApplied: state.clusterApplied, previous: state.statuses, stalled: state.stalled, mayDelete: (k) => load.resources.has(k) || gate.deletable.has(k) });
   deps.metrics?.queueDepth?.(items.length);
   let outcomes = new Map<string, ItemOutcome>();
   let sent = 0;
@@ -87,7 +89,7 @@ export async function reconcileRound(ctx: RoundContext, signal: AbortSignal): Pr
     outcomes = await executeWork(items, run.hooks, signal);
     sent = run.sent();
   } finally {
-    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, previous: state.statuses, nodes, previousNodes: state.nodes });
+    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: gate.heldDeletes, previous: state.statuses, nodes, previousNodes: state.nodes });
     written = await writeStatus(ctx, status, commit);
   }
   const notReady = [...written.status.resources.values()].filter((r) => !r.ready).length;

@@ -127,7 +127,7 @@ loop("InvalidSpec is terminal: Stalled, not retried at the same generation", asy
   assert.ok(st.conditions.some((x) => x.type === "Stalled" && x.reason === "InvalidSpec"));
 });
 
-loop("removing a manifest deletes the VM; a broken file deletes nothing and stalls", async () => {
+loop("a broken file holds every delete (the resources stay, Stalled); once fixed, the removed VM is deleted", async () => {
   const env = await setup();
   const { c } = makeController(env);
   await nextRound(c, () => c.start());
@@ -136,13 +136,50 @@ loop("removing a manifest deletes the VM; a broken file deletes nothing and stal
   delete broken["40-vm.yaml"];
   env.source.commit(broken);
   await nextRound(c, () => c.trigger("push"));
-  await c.stop();
-  const deletes = env.agent.commands.filter((x) => x.op === "delete").map((x) => x.key);
-  assert.equal(deletes, ["systemv0/virtualmachine/group1/ns1/vm1"]);
+  assert.equal(env.agent.commands.filter((x) => x.op === "delete"), [], "no delete while a file fails");
   const disk = c.state.statuses.get("systemv0/blockstorage/group1/ns1/bs1")!;
   assert.ok(disk.conditions.some((x) => x.type === "Stalled" && x.reason === "InvalidManifest"), JSON.stringify(disk.conditions));
   assert.ok(env.agent.host.has("systemv0/blockstorage/group1/ns1/bs1"));
+  assert.is(c.state.statuses.get("systemv0/virtualmachine/group1/ns1/vm1")?.ready, false);
+  const fixed: Record<string, string> = { ...files };
+  delete fixed["40-vm.yaml"];
+  env.source.commit(fixed);
+  await nextRound(c, () => c.trigger("push"));
+  await c.stop();
+  assert.equal(env.agent.commands.filter((x) => x.op === "delete").map((x) => x.key), ["systemv0/virtualmachine/group1/ns1/vm1"]);
   assert.not.ok(c.state.statuses.has("systemv0/virtualmachine/group1/ns1/vm1"));
+});
+
+loop("a mass deletion waits for the Humops-Allow-Mass-Delete trailer", async () => {
+  const env = await setup();
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  env.source.commit({}, "remove everything");
+  await nextRound(c, () => c.trigger("push"));
+  assert.equal(env.agent.commands.filter((x) => x.op === "delete"), []);
+  const vm = c.state.statuses.get("systemv0/virtualmachine/group1/ns1/vm1")!;
+  assert.ok(vm.conditions.some((x) => x.type === "Stalled" && x.reason === "MassDeletion"), JSON.stringify(vm.conditions));
+  env.source.commit({}, "remove everything\n\nHumops-Allow-Mass-Delete: yes\n");
+  await nextRound(c, () => c.trigger("push"));
+  await c.stop();
+  const deletes = env.agent.commands.filter((x) => x.op === "delete").map((x) => x.key.split("/")[1]);
+  assert.is(deletes.length, 5);
+  assert.is(deletes[0], "virtualmachine", "the VM goes first");
+  assert.is(c.state.statuses.size, 0);
+  assert.is(env.agent.host.size, 0);
+});
+
+loop("a resource with a cross-resource error is never applied", async () => {
+  const env = await setup();
+  const files = exampleFiles();
+  env.source.commit({ ...files, "40-vm.yaml": files["40-vm.yaml"]!.replace("- bs1", "- nosuchdisk") });
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  await c.stop();
+  assert.is(indexOf(env.agent, /virtualmachine\//), -1);
+  assert.ok(indexOf(env.agent, /network\//) >= 0);
+  const vm = c.state.statuses.get("systemv0/virtualmachine/group1/ns1/vm1")!;
+  assert.ok(vm.conditions.some((x) => x.type === "Stalled" && x.reason === "InvalidManifest" && /40-vm.yaml:\d+:\d+/.test(x.message)), JSON.stringify(vm.conditions));
 });
 
 loop.run();

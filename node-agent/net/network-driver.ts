@@ -17,6 +17,7 @@ import { commentOf } from "./parsers.js";
 import type { Op } from "./ops.js";
 import { runOps } from "./run-ops.js";
 import { Serial } from "./serial.js";
+import { invalidObserved } from "./invalid-observed.js";
 import { roleOfName } from "../../schemas/host-names.js";
 
 const API_TYPE = "systemv0/network" as const;
@@ -120,11 +121,17 @@ export class NetworkDriver implements ResourceDriver {
    * Reports every known network (state Available, or Pending with `drift` = what an apply would
    * change) and, as orphans, humops bridges/vxlan/vlan links and HUMOPS-POSTROUTING rules that
    * no known command explains (`link NAME`, `nat-rule COMMENT`). Foreign objects are ignored.
+   * A known command that cannot be modelled is reported as `Error`/`InvalidSpec`, not thrown.
    */
   async inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }> {
     const host = await readHostNetState(ctx.runner, { fdb: true, nat: true, signal: ctx.signal });
     const resources = known.map((c) => {
-      const m = networkModel(c, ctx.node);
+      let m: NetworkModel;
+      try {
+        m = networkModel(c, ctx.node);
+      } catch (e: unknown) {
+        return invalidObserved(c, e, ctx.node.nodeName);
+      }
       const res = observed(c, m, planNetwork(m, host).map((o) => o.why), ctx.node.nodeName);
       return host.links.has(m.bridge) ? res : { ...res, reason: "NotFound" };
     });

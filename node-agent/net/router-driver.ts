@@ -16,6 +16,7 @@ import type { RouterModel } from "./router-model.js";
 import { planRouter, planRouterRemoval } from "./router-plan.js";
 import type { RouterHostState } from "./router-plan.js";
 import { runOps } from "./run-ops.js";
+import { invalidObserved } from "./invalid-observed.js";
 
 const API_TYPE = "systemv0/virtualrouter" as const;
 
@@ -130,8 +131,14 @@ export class RouterDriver implements ResourceDriver {
     const resources: ObservedResource[] = [];
     const explained = new Set<string>();
     for (const cmd of known) {
-      const m = routerModel(cmd);
-      explained.add(m.netns).add(m.externalVeth);
+      explained.add(routerNetns(cmd)).add(routerVethNames(routerNetns(cmd)).host);
+      let m: RouterModel;
+      try {
+        m = routerModel(cmd);
+      } catch (e: unknown) {
+        resources.push(invalidObserved(cmd, e, ctx.node.nodeName));
+        continue;
+      }
       for (const n of m.nics) explained.add(n.hostVeth);
       const s = await readRouterState(ctx.runner, m.netns, ctx.signal);
       const res = observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);

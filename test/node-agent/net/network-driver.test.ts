@@ -108,6 +108,14 @@ D("inventory: drift-free net1; unexplained humops link and rule are orphans; for
   assert.equal(inv.orphans, ["link hmxbbbbbbbbbbbb", "nat-rule systemv0/network/g1/ns1/gone"]);
 });
 
+D("inventory: a known command that no longer models is Error/InvalidSpec, and its links are not orphans", async () => {
+  const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: fullLinks, nat: fullNat });
+  const inv = await new NetworkDriver().inventory(ctx(r), [net1({ "networkv0/network_type": "Foo" })]);
+  assert.equal(inv.resources.map((x) => [x.state, x.reason]), [["Error", "InvalidSpec"]]);
+  assert.match(inv.resources[0]!.message ?? "", "want Bridge, VXLAN or VLAN");
+  assert.equal(inv.orphans, ["link hmxbbbbbbbbbbbb", "nat-rule systemv0/network/g1/ns1/gone"]);
+});
+
 D("static mode (vxlan.mode static): local address, fdb entries to the peers", async () => {
   const r = hostRunner({ links: bareLinks, nat: "" }, { links: bareLinks, nat: "" });
   await new NetworkDriver().apply(net1({ "networkv0/default_gateway": "" }, {}, { peers: ["198.18.0.3", "198.18.0.2"] }), ctx(r, { vxlan: { devName: "ul0", group: "239.0.0.1", mode: "static" } }));

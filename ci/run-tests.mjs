@@ -4,7 +4,8 @@
 // crashes cannot hide the others, then prints the plain line `N passed, N failed`.
 //
 // uvu exits 0 when nothing ran: this runner fails when zero tests ran, when a file crashes
-// before reporting, and (under CI=true) when any test was skipped.
+// before reporting, when a file leaves processes running after it exits, and (under CI=true)
+// when any test was skipped.
 //
 //   npm test                 every test file
 //   npm test -- PATTERN      only files whose path matches the regex PATTERN
@@ -37,6 +38,21 @@ function findTests(dir) {
   return out;
 }
 
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pgid) {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {}
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -52,13 +68,21 @@ function runFile(file) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
+      killGroup(child.pid);
     }, fileTimeoutMs);
+    // The file runs as the leader of its own process group: whatever it spawned and did not
+    // stop (a server, a qemu, a sleep in a netns) is still in that group after it exits.
+    // That is a failure, and the leftovers are killed so they cannot hold the pipes open.
+    let leftovers = false;
+    child.on("exit", () => {
+      setTimeout(() => {
+        leftovers = groupAlive(child.pid);
+        if (leftovers) killGroup(child.pid);
+      }, 200);
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ file, code, output, timedOut, ms: Date.now() - started });
+      setTimeout(() => resolve({ file, code, output, timedOut, leftovers, ms: Date.now() - started }), 250);
     });
   });
 }
@@ -71,7 +95,7 @@ function count(r) {
   const total = num("Total");
   const passed = num("Passed") ?? 0;
   const skipped = num("Skipped") ?? 0;
-  if (total === undefined || r.timedOut) {
+  if (total === undefined || r.timedOut || r.leftovers) {
     return { passed, failed: Math.max(1, (total ?? 0) - passed), skipped };
   }
   let failed = total - passed - skipped;
@@ -107,6 +131,7 @@ function report(r) {
   if (c.failed > 0 || process.env.TEST_VERBOSE === "1") {
     console.log(r.output.replace(/^/gm, "    | "));
     if (r.timedOut) console.log(`    | timed out after ${fileTimeoutMs / 1000} s`);
+    if (r.leftovers) console.log("    | left processes running after it exited (killed them)");
   }
 }
 

@@ -16,16 +16,28 @@ export function indexApplied(applied: readonly AppliedResource[]): Map<ResourceK
   return out;
 }
 
+/**
+ * Remembers each key's last (desired, applied) pair and its change, so a re-plan only diffs
+ * the resources whose objects changed (the loader and the caller reuse unchanged objects).
+ */
+export type DiffMemo = Map<ResourceKey, { d: DesiredResource | undefined; a: AppliedResource | undefined; change: Change | undefined }>;
+
 /** Every change that turns `applied` into `desired`, sorted by key; resources that agree give none. */
 export function diffResources(
   desired: ReadonlyMap<ResourceKey, DesiredResource>,
   applied: ReadonlyMap<ResourceKey, AppliedResource>,
+  memo?: DiffMemo,
 ): Change[] {
   const keys = [...new Set([...desired.keys(), ...applied.keys()])].sort();
   const out: Change[] = [];
   for (const key of keys) {
-    const change = diffResource(desired.get(key), applied.get(key));
+    const d = desired.get(key);
+    const a = applied.get(key);
+    const hit = memo?.get(key);
+    const change = hit && hit.d === d && hit.a === a ? hit.change : diffResource(d, a);
+    memo?.set(key, { d, a, change });
     if (change) out.push(change);
   }
+  if (memo && memo.size > keys.length) for (const k of memo.keys()) if (!desired.has(k) && !applied.has(k)) memo.delete(k);
   return out;
 }

@@ -4,7 +4,7 @@
  * reads the applied state; nothing here does I/O or throws for a bad tree.
  */
 import { displayName, parseResourceKey, type ResourceKey } from "../../schemas/kinds.js";
-import { diffResources, indexApplied } from "../diff/diff-resources.js";
+import { diffResources, indexApplied, type DiffMemo } from "../diff/diff-resources.js";
 import type { AppliedResource, Change } from "../diff/types.js";
 import type { Diagnostic, LoadResult } from "../manifest/types.js";
 import { compareDiagnostics, validateResources, type ValidationResult } from "../validate/validate-resources.js";
@@ -21,8 +21,10 @@ export interface PlanInput {
   readonly applied: readonly AppliedResource[];
   /** True when the commit carries `Humops-Allow-Mass-Delete: yes`. */
   readonly allowMassDelete?: boolean;
-  /** A validation already computed for `load` (the Planner caches it); computed when absent. */
+  /** A validation already computed for `load`; computed when absent. */
   readonly validation?: ValidationResult;
+  /** The Planner's diff memo (unchanged resources are not diffed again). */
+  readonly diffMemo?: DiffMemo;
 }
 
 function nameOf(key: ResourceKey): string {
@@ -64,7 +66,7 @@ export function buildPlan(input: PlanInput): Plan {
   const validation = input.validation ?? validateResources(load.resources, load.invalidKeys);
   const diagnostics: Diagnostic[] = [...load.diagnostics, ...validation.diagnostics].sort(compareDiagnostics);
   const applied = indexApplied(input.applied);
-  const changes = diffResources(load.resources, applied);
+  const changes = diffResources(load.resources, applied, input.diffMemo);
   const held = heldResources(load, validation, applied);
   holdReplacesInFailedFiles(load, changes, held);
   const refs = new ResourceRefs(load.resources, applied);

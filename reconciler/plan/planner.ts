@@ -7,6 +7,7 @@ import { loadManifests } from "../manifest/load-manifests.js";
 import { ParseCache } from "../manifest/parse-cache.js";
 import type { LoadResult, ManifestFile } from "../manifest/types.js";
 import type { AppliedResource } from "../diff/types.js";
+import type { DiffMemo } from "../diff/diff-resources.js";
 import { buildPlan } from "./build-plan.js";
 import { allowsMassDelete } from "./trailers.js";
 import type { Plan } from "./types.js";
@@ -23,6 +24,7 @@ export interface PlanRequest {
 /** Plans revisions, reusing the parses of unchanged files. Not safe for concurrent calls. */
 export class Planner {
   readonly #cache = new ParseCache();
+  readonly #diffMemo: DiffMemo = new Map();
   #lastLoad: LoadResult | undefined;
 
   /** True when `path` at `blobId` is already parsed, so its text need not be read. */
@@ -45,6 +47,6 @@ export class Planner {
     const load = this.load(req.files);
     this.#cache.retain(req.files);
     this.#lastLoad = load;
-    return buildPlan({ load, applied: req.applied, allowMassDelete: allowsMassDelete(req.commitMessage ?? "") });
+    return buildPlan({ load, applied: req.applied, allowMassDelete: allowsMassDelete(req.commitMessage ?? ""), diffMemo: this.#diffMemo });
   }
 }

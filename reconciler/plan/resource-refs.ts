@@ -5,7 +5,7 @@
 import { parseResourceKey, type ResourceKey } from "../../schemas/kinds.js";
 import type { AppliedResource } from "../diff/types.js";
 import type { DesiredResource } from "../manifest/types.js";
-import { referencesOf } from "../validate/references.js";
+import { referencesOf, referencesOfDesired } from "../validate/references.js";
 
 /** Lazily computed reference targets (self references dropped). */
 export class ResourceRefs {
@@ -24,7 +24,7 @@ export class ResourceRefs {
     let hit = this.desiredCache.get(key);
     if (hit) return hit;
     const d = this.desired.get(key);
-    hit = d ? unique(key, referencesOf({ ...d, annotations: d.meta.annotations }).map((r) => r.target)) : [];
+    hit = d ? unique(key, referencesOfDesired(d).map((r) => r.target)) : [];
     this.desiredCache.set(key, hit);
     return hit;
   }

@@ -67,6 +67,7 @@ function usersOf(input: SafetyInput, b: Blocker): Map<ResourceKey, ResourceKey> 
 }
 
 function blockUsedDeletes(input: SafetyInput, b: Blocker): void {
+  if (!input.changes.some((c) => c.action === "delete" && !b.isBlocked(c))) return;
   for (let again = true; again; ) {
     again = false;
     const users = usersOf(input, b);

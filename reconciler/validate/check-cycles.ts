@@ -3,17 +3,25 @@
  * a cycle of references (an image whose entity is made from a disk built from that image)
  * can never be built. Every member of a cycle gets an error naming the whole cycle. Pure.
  */
-import { displayName, type ResourceKey } from "../../schemas/kinds.js";
+import { displayName, type ApiType, type ResourceKey } from "../../schemas/kinds.js";
 import type { DesiredResource } from "../manifest/types.js";
 import type { ValidationContext } from "./context.js";
-import { referencesOf, type Reference } from "./references.js";
+import { referencesOfDesired, type Reference } from "./references.js";
 
-/** The declared references of each resource (targets that exist), sorted: the dependency graph. */
+/**
+ * Only these kinds can be on a cycle: nothing references a VM, a router, an external IP or a
+ * network, and groups, namespaces and pools reference nothing but their scope. A cycle needs
+ * a BaseImage disk -> image -> imageentity -> disk loop.
+ */
+const CYCLE_KINDS: ReadonlySet<ApiType> = new Set(["systemv0/blockstorage", "systemv0/image", "systemv0/imageentity"]);
+
+/** The references among cycle-capable resources (targets that exist): the graph a cycle can be in. */
 export function dependencyEdges(resources: ReadonlyMap<ResourceKey, DesiredResource>): Map<ResourceKey, Reference[]> {
   const out = new Map<ResourceKey, Reference[]>();
   for (const [key, r] of resources) {
-    const refs = referencesOf({ ...r, annotations: r.meta.annotations }).filter((x) => x.target !== key && resources.has(x.target));
-    out.set(key, refs);
+    if (!CYCLE_KINDS.has(r.apiType)) continue;
+    const refs = referencesOfDesired(r).filter((x) => x.target !== key && CYCLE_KINDS.has(x.targetApiType) && resources.has(x.target));
+    if (refs.length > 0) out.set(key, refs);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import { displayName, parseResourceKey, resourceKey } from "../../schemas/kinds.js";
 import type { DesiredResource } from "../manifest/types.js";
 import { fieldPath, type ValidationContext } from "./context.js";
-import { referencesOf, type Reference } from "./references.js";
+import { referencesOfDesired, type Reference } from "./references.js";
 import { rec, str } from "./spec-access.js";
 
 function isDeclared(ctx: ValidationContext, ref: Reference): boolean {
@@ -65,7 +65,7 @@ function checkBaseImageTag(ctx: ValidationContext, disk: DesiredResource): void 
 export function checkReferences(ctx: ValidationContext): void {
   const consumed = consumedTags(ctx);
   for (const res of ctx.resources.values()) {
-    for (const ref of referencesOf({ ...res, annotations: res.meta.annotations })) {
+    for (const ref of referencesOfDesired(res)) {
       if (isDeclared(ctx, ref)) continue;
       if (ref.targetApiType === "systemv0/imageentity" && res.apiType === "systemv0/image") {
         checkImageTag(ctx, res, ref, consumed);

@@ -63,11 +63,12 @@ export function fieldPath(pointer: string): string {
     .join("");
 }
 
-/** Builds a context over `resources`; diagnostics go to `out`. */
+/** Builds a context over `resources`; diagnostics go to `out`, keys with an error to `invalid`. */
 export function makeContext(
   resources: ReadonlyMap<ResourceKey, DesiredResource>,
   invalidKeys: ReadonlySet<ResourceKey>,
   out: Diagnostic[],
+  invalid: Set<ResourceKey> = new Set(),
 ): ValidationContext {
   const groups = new Map<ApiType, DesiredResource[]>();
   for (const key of [...resources.keys()].sort()) {
@@ -83,6 +84,7 @@ export function makeContext(
     report(res, pointer, code, message, severity = "error") {
       const pos = positionOf(res, pointer);
       out.push({ ...pos, severity, code, resource: displayName(res), message });
+      if (severity === "error") invalid.add(res.key);
     },
   };
 }

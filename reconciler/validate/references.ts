@@ -4,6 +4,7 @@
  * dependency graph (the target is built first, deleted last). Pure.
  */
 import { resourceKey, type ApiType, type ResourceKey } from "../../schemas/kinds.js";
+import type { DesiredResource } from "../manifest/types.js";
 import { arr, rec, str } from "./spec-access.js";
 
 /** What a reference needs of a resource: identity, annotations and spec. */
@@ -99,6 +100,21 @@ const SPEC_REFS: Partial<Record<ApiType, RefMaker>> = {
 /** Every reference of `r`, scope first (group, namespace), then spec fields in document order. */
 export function referencesOf(r: ResourceLike): Reference[] {
   return [...scopeRefs(r), ...(SPEC_REFS[r.apiType]?.(r) ?? [])];
+}
+
+const memo = new WeakMap<object, readonly Reference[]>();
+
+/**
+ * `referencesOf` for a loaded resource, remembered per resource object: the loader hands out
+ * the same object for an unchanged file, so a re-plan does not recompute unchanged references.
+ */
+export function referencesOfDesired(r: DesiredResource): readonly Reference[] {
+  let hit = memo.get(r);
+  if (!hit) {
+    hit = referencesOf({ ...r, annotations: r.meta.annotations });
+    memo.set(r, hit);
+  }
+  return hit;
 }
 
 /** Escapes one JSON pointer segment (RFC 6901). */

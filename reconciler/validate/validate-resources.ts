@@ -50,18 +50,9 @@ export function validateResources(
   invalidKeys: ReadonlySet<ResourceKey> = new Set(),
 ): ValidationResult {
   const diagnostics: Diagnostic[] = [];
-  const ctx = makeContext(resources, invalidKeys, diagnostics);
+  const invalid = new Set<ResourceKey>();
+  const ctx = makeContext(resources, invalidKeys, diagnostics, invalid);
   for (const check of CHECKS) check(ctx);
   diagnostics.sort(compareDiagnostics);
-  const invalid = new Set<ResourceKey>();
-  const byName = new Map([...resources.values()].map((r) => [displayNameOf(r), r.key] as const));
-  for (const d of diagnostics) {
-    const key = d.severity === "error" && d.resource !== undefined ? byName.get(d.resource) : undefined;
-    if (key) invalid.add(key);
-  }
   return { diagnostics, invalid };
-}
-
-function displayNameOf(r: DesiredResource): string {
-  return `${r.apiType} ${r.key.slice(r.apiType.length + 1)}`;
 }

@@ -1,0 +1,151 @@
+/**
+ * Plan benchmark (issue #3): a tree of 10,000 resources (VMs and their disks spread over
+ * 1,000 node names, networks, namespaces, groups) planned from scratch: wall time, peak RSS
+ * (in a child process, process.resourceUsage().maxRSS), and the ratio to the YAML-parse floor
+ * measured in the same run (goal <= 4; RSS goal <= 300 MB); then a re-plan after changing one
+ * file with the Planner kept, against the applied state (goal <= 100 ms; the controller's
+ * case) and against nothing applied (10,000 creates). Run: `npm run bench -- plan`.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { parseAllDocuments } from "yaml";
+import { appliedFromDesired } from "../reconciler/plan/applied-from-desired.js";
+import { Planner } from "../reconciler/plan/planner.js";
+import type { ManifestFile } from "../reconciler/manifest/types.js";
+import { percentile, reportFigures } from "./lib/report.js";
+
+const GROUPS = 10;
+const NAMESPACES = 10; // per group
+const NODES = 1000;
+const TARGET = 10_000;
+
+function file(path: string, text: string): ManifestFile {
+  return { path, text, blobId: createHash("sha1").update(text).digest("hex") };
+}
+
+function vmPair(g: number, n: number, i: number, node: string, memory = "1G"): string {
+  const ns = `ns${n}`;
+  return `meta:
+  apiType: systemv0/blockstorage
+  id: disk${i}
+  group: g${g}
+  namespace: ${ns}
+  annotations:
+    blockstoragev0/node_name: ${node}
+    blockstoragev0/type: Local
+spec:
+  requestSize: 1G
+  limitSize: 10G
+  from:
+    type: Empty
+---
+meta:
+  apiType: systemv0/virtualmachine
+  id: vm${i}
+  group: g${g}
+  namespace: ${ns}
+  annotations:
+    virtualmachinev0/node_name: ${node}
+spec:
+  requestVcpus: 1000m
+  limitVcpus: 1000m
+  requestMemory: ${memory}
+  limitMemory: ${memory}
+  blockStorageIDs:
+    - disk${i}
+  nics:
+    - networkID: net
+      ipv4Address: 198.${18 + (g >> 3)}.${((g & 7) << 5) + n}.${10 + Math.floor(i / (GROUPS * NAMESPACES))}
+  actionState: PowerOn
+`;
+}
+
+function scopeFile(g: number): string {
+  const docs = [`meta:\n  apiType: corev0/group\n  id: g${g}\n`];
+  for (let n = 0; n < NAMESPACES; n++) {
+    docs.push(`meta:\n  apiType: corev0/namespace\n  id: ns${n}\n  group: g${g}\n`);
+    const cidr = `198.${18 + (g >> 3)}.${((g & 7) << 5) + n}.0/24`;
+    docs.push(`meta:\n  apiType: systemv0/network\n  id: net\n  group: g${g}\n  namespace: ns${n}\n  annotations:\n    networkv0/network_type: VXLAN\nspec:\n  id: "${100 + g * NAMESPACES + n}"\n  ipv4CIDR: ${cidr}\n`);
+  }
+  return docs.join("---\n");
+}
+
+/** The tree: one file per group (group, namespaces, networks), one file per VM with its disk. */
+export function makeTree(): ManifestFile[] {
+  const files: ManifestFile[] = [];
+  for (let g = 0; g < GROUPS; g++) files.push(file(`g${g}/scope.yaml`, scopeFile(g)));
+  const scoped = GROUPS * (1 + NAMESPACES * 2);
+  const pairs = Math.floor((TARGET - scoped) / 2);
+  for (let i = 0; i < pairs; i++) {
+    const g = i % GROUPS;
+    const n = Math.floor(i / GROUPS) % NAMESPACES;
+    // ~49 VMs per namespace network: addresses .10 upwards, unique per network.
+    files.push(file(`g${g}/ns${n}/vm${i}.yaml`, vmPair(g, n, i, `node-${String(i % NODES).padStart(4, "0")}`)));
+  }
+  return files;
+}
+
+function parseFloorMs(files: readonly ManifestFile[]): number {
+  const t0 = performance.now();
+  for (const f of files) for (const d of parseAllDocuments(f.text)) d.toJS();
+  return performance.now() - t0;
+}
+
+function child(): void {
+  const files = makeTree();
+  const t0 = performance.now();
+  const plan = new Planner().plan({ files, applied: [] });
+  const ms = performance.now() - t0;
+  const rssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ ms, rssMB, changes: plan.changes.length, errors: plan.errors.length, steps: plan.changes.at(-1)?.step ?? 0 }));
+}
+
+function main(): void {
+  const files = makeTree();
+  const floors = [parseFloorMs(files), parseFloorMs(files), parseFloorMs(files)];
+  const scratch: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    new Planner().plan({ files, applied: [] });
+    scratch.push(performance.now() - t0);
+  }
+  const fromChild = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--child"], { encoding: "utf8" })) as { ms: number; rssMB: number; changes: number; errors: number; steps: number };
+  if (fromChild.errors > 0 || fromChild.changes < TARGET - 10) throw new Error(`bench tree is wrong: ${JSON.stringify(fromChild)}`);
+  const planner = new Planner();
+  planner.plan({ files, applied: [] });
+  // The controller's case: the Planner is kept and re-plans against what is applied.
+  const applied = appliedFromDesired(planner.lastLoad!);
+  planner.plan({ files, applied });
+  const replans: number[] = [];
+  const replansFromNothing: number[] = [];
+  for (let k = 0; k < 10; k++) {
+    const i = 1234 + k;
+    const changed = files.map((f) => (f.path.endsWith(`/vm${i}.yaml`) ? file(f.path, vmPair(i % GROUPS, Math.floor(i / GROUPS) % NAMESPACES, i, `node-${String(i % NODES).padStart(4, "0")}`, "2G")) : f));
+    let t0 = performance.now();
+    const plan = planner.plan({ files: changed, applied });
+    replans.push(performance.now() - t0);
+    if (plan.changes.length !== 1 || plan.changes[0]!.action !== "update") throw new Error(`re-plan should give one update: ${plan.changes.length}`);
+    t0 = performance.now();
+    planner.plan({ files: changed, applied: [] });
+    replansFromNothing.push(performance.now() - t0);
+  }
+  const floor = Math.min(...floors);
+  const plan = Math.min(...scratch);
+  reportFigures("plan", [
+    { name: "resources", value: fromChild.changes, unit: "resources" },
+    { name: "files", value: files.length, unit: "files" },
+    { name: "steps", value: fromChild.steps, unit: "steps" },
+    { name: "plan from scratch (best of 3)", value: plan, unit: "ms" },
+    { name: "plan from scratch (child, cold)", value: fromChild.ms, unit: "ms" },
+    { name: "YAML parse floor (best of 3)", value: floor, unit: "ms" },
+    { name: "ratio plan / parse floor", value: plan / floor, unit: "x", goal: "<= 4" },
+    { name: "peak RSS (child)", value: fromChild.rssMB, unit: "MB", goal: "<= 300" },
+    { name: "re-plan vs applied, one file changed (p50)", value: percentile(replans, 50), unit: "ms", goal: "<= 100" },
+    { name: "re-plan vs applied, one file changed (max)", value: Math.max(...replans), unit: "ms" },
+    { name: "re-plan, one file changed, nothing applied (p50)", value: percentile(replansFromNothing, 50), unit: "ms" },
+  ]);
+}
+
+if (process.argv.includes("--child")) child();
+else if (process.argv[1]?.endsWith("plan.bench.ts")) main();

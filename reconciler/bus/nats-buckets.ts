@@ -1,0 +1,53 @@
+/**
+ * The controller's access to the protocol's KV buckets (humops-nodes, humops-liveness,
+ * humops-inventory): creates them when missing (same configuration as the agents use), reads
+ * and validates values. Part of the NATS adapter: only nats-controller-bus.ts imports it.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
+import { BUCKETS, LIVENESS_TTL_MS } from "../../schemas/protocol/subjects.js";
+import { formatIssues, type ParseResult } from "../../schemas/protocol-validators.js";
+import { ProtocolError } from "./errors.js";
+
+/** The three buckets of protocol v1. */
+export interface ProtocolBuckets {
+  readonly nodes: KV;
+  readonly liveness: KV;
+  readonly inventory: KV;
+}
+
+/** Opens (creating when missing) the protocol's buckets. Throws when JetStream is unavailable or the bucket exists with another configuration. */
+export async function openBuckets(nc: NatsConnection): Promise<ProtocolBuckets> {
+  const kvm = new Kvm(nc);
+  const [nodes, liveness, inventory] = await Promise.all([
+    kvm.create(BUCKETS.nodes, { history: 1 }),
+    kvm.create(BUCKETS.liveness, { history: 1, ttl: LIVENESS_TTL_MS }),
+    kvm.create(BUCKETS.inventory, { history: 1 }),
+  ]);
+  return { nodes, liveness, inventory };
+}
+
+/** Every key of a bucket (deleted and expired keys excluded). */
+export async function listKeys(kv: KV): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  return keys;
+}
+
+/** True when the entry holds a value (not a delete or purge marker). */
+export function isLive(e: KvEntry | null): e is KvEntry {
+  return e !== null && e.operation === "PUT";
+}
+
+/** Decodes and validates a value; throws ProtocolError when it is not JSON or does not validate. */
+export function decodeValue<T>(data: Uint8Array, parse: (v: unknown) => ParseResult<T>, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(data));
+  } catch (e) {
+    throw new ProtocolError(`invalid ${what}: not JSON`, what, { cause: e });
+  }
+  const r = parse(value);
+  if (!r.ok) throw new ProtocolError(`invalid ${what}: ${formatIssues(r.errors)}`, what);
+  return r.value;
+}

@@ -1,0 +1,173 @@
+/**
+ * NatsControllerBus: the controller's half of the node protocol over NATS (docs/protocol.md).
+ * The only module of reconciler/ that talks to nats-server. Commands are core NATS
+ * request/reply on `humops.v1.node.<node>.cmd`; nodes, liveness and inventories are read
+ * from JetStream KV buckets. Every message is validated before it is sent and after it is
+ * received. The connection reconnects forever; watchers are re-created after a reconnect.
+ */
+import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
+import {
+  connect,
+  credsAuthenticator,
+  RequestError,
+  TimeoutError,
+  type ConnectionOptions,
+  type Msg,
+  type NatsConnection,
+} from "@nats-io/transport-node";
+import {
+  formatIssues,
+  parseCommandReply,
+  parseNodeCommand,
+  parseNodeInventory,
+  parseNodeRegistration,
+} from "../../schemas/protocol-validators.js";
+import { commandSubject } from "../../schemas/protocol/subjects.js";
+import type { BusEvent, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
+import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
+import { decodeValue, isLive, listKeys, openBuckets, type ProtocolBuckets } from "./nats-buckets.js";
+import { BusWatch } from "./nats-bus-watch.js";
+
+/** How to reach nats-server, and as whom. */
+export interface NatsControllerBusOptions {
+  /** `nats://host:port`, or several. */
+  readonly servers: string | string[];
+  readonly user?: string;
+  readonly password?: string;
+  /** A NATS `.creds` file (JWT + nkey seed); instead of user/password. */
+  readonly credsFile?: string;
+  readonly log: Logger;
+  /** How often the liveness bucket is listed to see expired heartbeats; default 2000 ms. */
+  readonly livenessPollMs?: number;
+}
+
+/** ControllerBus over NATS; build it with `NatsControllerBus.connect()`. */
+export class NatsControllerBus implements ControllerBus {
+  readonly #nc: NatsConnection;
+  readonly #buckets: ProtocolBuckets;
+  readonly #watch: BusWatch;
+  readonly #log: Logger;
+  #closed = false;
+
+  private constructor(nc: NatsConnection, buckets: ProtocolBuckets, watch: BusWatch, log: Logger) {
+    this.#nc = nc;
+    this.#buckets = buckets;
+    this.#watch = watch;
+    this.#log = log;
+  }
+
+  /**
+   * Connects, opens (creating when missing) the KV buckets and starts watching them.
+   * Throws when nats-server cannot be reached at first or JetStream is not enabled.
+   */
+  static async connect(opts: NatsControllerBusOptions): Promise<NatsControllerBus> {
+    const nc = await connect(connectionOptions(opts));
+    try {
+      const buckets = await openBuckets(nc);
+      const watch = new BusWatch(nc, buckets, opts.log);
+      await watch.start(opts.livenessPollMs ?? 2000);
+      return new NatsControllerBus(nc, buckets, watch, opts.log);
+    } catch (e) {
+      await nc.close();
+      throw e;
+    }
+  }
+
+  async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    if (this.#closed) throw new BusClosedError();
+    const checked = parseNodeCommand(cmd);
+    if (!checked.ok) throw new ProtocolError(`invalid command: ${formatIssues(checked.errors)}`, "command");
+    opts.signal?.throwIfAborted();
+    const request = this.#nc.request(commandSubject(node), JSON.stringify(cmd), { timeout: opts.timeoutMs });
+    let msg: Msg;
+    try {
+      msg = await abortable(request, opts.signal);
+    } catch (e) {
+      throw mapRequestError(e, { node, cmd, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    }
+    const reply = decodeValue(msg.data, parseCommandReply, "reply");
+    if ("rejected" in reply) {
+      throw new ProtocolError(`node ${node} rejected command ${cmd.commandId} (${reply.reason}): ${reply.message}`, "command");
+    }
+    if (reply.commandId !== cmd.commandId) {
+      throw new ProtocolError(`node ${node} answered ${reply.commandId} to command ${cmd.commandId}`, "reply");
+    }
+    return reply;
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    const live = new Set(await listKeys(this.#buckets.liveness));
+    const out: NodeInfo[] = [];
+    for (const name of await listKeys(this.#buckets.nodes)) {
+      const e = await this.#buckets.nodes.get(name);
+      if (!isLive(e)) continue;
+      try {
+        const reg = decodeValue(e.value, parseNodeRegistration, "registration");
+        out.push({ ...reg, ready: live.has(name) });
+      } catch (err) {
+        this.#log.error({ err, node: name }, "ignoring an invalid node registration");
+      }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async inventories(): Promise<Map<string, NodeInventory>> {
+    const out = new Map<string, NodeInventory>();
+    for (const name of await listKeys(this.#buckets.inventory)) {
+      const e = await this.#buckets.inventory.get(name);
+      if (!isLive(e)) continue;
+      try {
+        out.set(name, decodeValue(e.value, parseNodeInventory, "inventory"));
+      } catch (err) {
+        this.#log.error({ err, node: name }, "ignoring an invalid node inventory");
+      }
+    }
+    return out;
+  }
+
+  watch(onEvent: (e: BusEvent) => void): () => void {
+    return this.#watch.add(onEvent);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watch.stop();
+    await this.#nc.drain().catch(() => this.#nc.close());
+  }
+}
+
+function connectionOptions(opts: NatsControllerBusOptions): ConnectionOptions {
+  const co: ConnectionOptions = {
+    servers: opts.servers,
+    name: "humops-controller",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  };
+  if (opts.credsFile !== undefined) co.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
+  if (opts.user !== undefined) co.user = opts.user;
+  if (opts.password !== undefined) co.pass = opts.password;
+  return co;
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function mapRequestError(
+  e: unknown,
+  o: { node: string; cmd: NodeCommand; timeoutMs: number; signal: AbortSignal | undefined },
+): unknown {
+  if (o.signal?.aborted && e === o.signal.reason) return e;
+  if (e instanceof RequestError && e.isNoResponders()) return new NodeUnreachableError(o.node, { cause: e });
+  if (e instanceof TimeoutError || (e instanceof RequestError && e.cause instanceof TimeoutError)) {
+    return new BusTimeoutError(o.node, o.cmd.commandId, o.timeoutMs, { cause: e });
+  }
+  return e;
+}

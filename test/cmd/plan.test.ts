@@ -126,6 +126,32 @@ Plan("--observed JSON file, markdown output, WORKTREE head", async () => {
   assert.match(r.out, "<details><summary>Ordered steps");
 });
 
+function planPr(cwd: string, env: Record<string, string>): Promise<Run> {
+  const humopsCmd = `${process.execPath} --import ${join(ROOT, "node_modules/tsx/dist/loader.mjs")} ${join(ROOT, "cmd/humops.ts")}`;
+  return new Promise((resolve) => {
+    execFile("sh", [join(ROOT, "manifests-example/ci/plan-pr.sh")], { cwd, env: { ...process.env, NO_COLOR: "1", HUMOPS: humopsCmd, PLAN_PATH: "infra", ...env } }, (e, out, err) => {
+      resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+Plan("manifests-example/ci/plan-pr.sh: passes with changes, fails on an invalid tree", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  writeFileSync(join(dir, "infra/02-pool.yaml"), readFileSync(join(BASE, "02-pool.yaml"), "utf8").replace("exbr0", "exbr1"));
+  await commitAll(dir, "rename the external bridge");
+  const ok = await planPr(dir, { PLAN_BASE: first });
+  assert.is(ok.code, 0, ok.err);
+  assert.match(ok.out, "### humops plan for");
+  assert.match(ok.out, "**replace** corev0/externalippool pool1");
+  assert.match(readFileSync(join(dir, "humops-plan.md"), "utf8"), "<details>");
+  writeFileSync(join(dir, "infra/09-vm.yaml"), "meta: [broken\n");
+  await commitAll(dir, "break the vm");
+  const bad = await planPr(dir, { PLAN_BASE: first });
+  assert.is(bad.code, 1);
+  assert.match(bad.out, "#### :x: Errors");
+});
+
 Plan("an unknown revision is an error: exit 1 with a message", async () => {
   const { dir } = await makeRepo();
   dirs.push(dir);

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-/** The `nodectl` CLI: composition root for node-local diagnostics (issue #8). */
-import { Command } from "commander";
-import { readPackageVersion } from "./version.js";
+/**
+ * The `nodectl` CLI: composition root for node-local diagnostics (issue #8). Supplies the real
+ * runner, stdout/stderr and Ctrl-C; the commands live in cmd/nodectl/, the logic in
+ * node-agent/diag/. Exit codes: docs/nodectl.md.
+ */
+import { ZxRunner } from "../node-agent/host/zx-runner.js";
+import { runNodectl } from "./nodectl/program.js";
 
-const program = new Command("nodectl")
-  .description("Node-local view of the humops agent: works when NATS or the controller is down.")
-  .version(readPackageVersion())
-  .option("--config <file>", "the agent's config file (selects which agent)")
-  .showHelpAfterError();
+const ac = new AbortController();
+process.once("SIGINT", () => ac.abort());
+process.once("SIGTERM", () => ac.abort());
 
-await program.parseAsync(process.argv);
+process.exitCode = await runNodectl(process.argv.slice(2), {
+  runner: new ZxRunner(),
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  isTTY: process.stdout.isTTY === true,
+  env: process.env,
+  signal: ac.signal,
+});

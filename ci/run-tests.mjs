@@ -12,7 +12,7 @@
 //   HOST_TESTS=0 npm test    off CI: leave out test/host/, test/e2e/ and test/harness/netns.*
 //                            (refused under CI=true)
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -38,13 +38,21 @@ function findTests(dir) {
   return out;
 }
 
-function groupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+// The live (non-zombie) processes of process group `pgid`, as "pid command" lines, read from
+// /proc. Zombies are ignored: an orphan reparented to PID 1 stays a zombie until it is reaped.
+function groupMembers(pgid) {
+  const out = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") out.push(`${pid} ${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))}`);
   }
+  return out;
 }
 
 function killGroup(pgid) {
@@ -73,16 +81,20 @@ function runFile(file) {
     // The file runs as the leader of its own process group: whatever it spawned and did not
     // stop (a server, a qemu, a sleep in a netns) is still in that group after it exits.
     // That is a failure, and the leftovers are killed so they cannot hold the pipes open.
-    let leftovers = false;
-    child.on("exit", () => {
-      setTimeout(() => {
-        leftovers = groupAlive(child.pid);
-        if (leftovers) killGroup(child.pid);
-      }, 200);
+    let leftovers = [];
+    // Helpers that exit on their own once their parent is gone (tsx's esbuild service) get 2 s.
+    const exited = new Promise((res) => child.on("exit", res)).then(async () => {
+      for (let waitedMs = 0; waitedMs < 2000; waitedMs += 100) {
+        leftovers = groupMembers(child.pid);
+        if (leftovers.length === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      killGroup(child.pid);
     });
-    child.on("close", (code) => {
+    child.on("close", async (code) => {
       clearTimeout(timer);
-      setTimeout(() => resolve({ file, code, output, timedOut, leftovers, ms: Date.now() - started }), 250);
+      await exited;
+      resolve({ file, code, output, timedOut, leftovers, ms: Date.now() - started });
     });
   });
 }
@@ -95,7 +107,7 @@ function count(r) {
   const total = num("Total");
   const passed = num("Passed") ?? 0;
   const skipped = num("Skipped") ?? 0;
-  if (total === undefined || r.timedOut || r.leftovers) {
+  if (total === undefined || r.timedOut || r.leftovers.length > 0) {
     return { passed, failed: Math.max(1, (total ?? 0) - passed), skipped };
   }
   let failed = total - passed - skipped;
@@ -131,7 +143,7 @@ function report(r) {
   if (c.failed > 0 || process.env.TEST_VERBOSE === "1") {
     console.log(r.output.replace(/^/gm, "    | "));
     if (r.timedOut) console.log(`    | timed out after ${fileTimeoutMs / 1000} s`);
-    if (r.leftovers) console.log("    | left processes running after it exited (killed them)");
+    if (r.leftovers.length > 0) console.log(`    | left processes running after it exited (killed): ${r.leftovers.join(", ")}`);
   }
 }
 

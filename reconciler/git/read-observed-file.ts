@@ -15,6 +15,15 @@ function opt(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
+/** `source.file` (observed JSON) or `source.path` (status files): the manifest last applied from. */
+function sourceOf(v: unknown): { file: string; commit?: string } | undefined {
+  if (!isRecord(v)) return undefined;
+  const file = opt(v["file"]) ?? opt(v["path"]);
+  if (file === undefined) return undefined;
+  const commit = opt(v["commit"]);
+  return commit === undefined ? { file } : { file, commit };
+}
+
 /** Normalises one observed/status entry to an AppliedResource; throws naming what is missing. */
 export function toAppliedResource(v: unknown, keyHint?: string): AppliedResource {
   if (!isRecord(v)) throw new Error("an observed entry is not an object");
@@ -23,7 +32,7 @@ export function toAppliedResource(v: unknown, keyHint?: string): AppliedResource
   const id = opt(v["id"]);
   const key = opt(v["key"]) ?? (id ? resourceKey({ apiType, id, group: opt(v["group"]), namespace: opt(v["namespace"]) }) : keyHint);
   if (!key || !key.startsWith(`${apiType}/`)) throw new Error(`an observed ${apiType} entry has neither a key nor an id`);
-  const source = isRecord(v["source"]) && typeof v["source"]["file"] === "string" ? { file: v["source"]["file"], ...(opt(v["source"]["commit"]) ? { commit: opt(v["source"]["commit"])! } : {}) } : undefined;
+  const source = sourceOf(v["source"]);
   const out: Record<string, unknown> = {
     key,
     apiType,

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, unlinkSync, readdirSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import git from "isomorphic-git";
+import { writeFilesTree } from "../../reconciler/git/tree-io.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const BASE = join(ROOT, "test/fixtures/invalid/_base");
@@ -72,6 +73,23 @@ Plan("base = the status branch's Manifests-Commit; no change then exits 0", asyn
   assert.is(r.code, 0, r.out + r.err);
   assert.match(r.out, "No changes.");
   assert.match(r.out, "Plan: 0 to create, 0 to update, 0 to replace, 0 to delete.");
+});
+
+Plan("--observed <status ref>: the status files are the applied state", async () => {
+  const { dir } = await makeRepo();
+  dirs.push(dir);
+  const files = new Map([
+    ["README.md", "status\n"],
+    ["cluster/group/g1.yaml", "apiType: corev0/group\nid: g1\nsource:\n  path: 00-group.yaml\n  commit: abc\nstate: Active\nready: true\n"],
+    ["groups/g1/namespaces/ns1/virtualmachine/old.yaml", "apiType: systemv0/virtualmachine\nid: old\ngroup: g1\nnamespace: ns1\nsource:\n  path: old.yaml\nstate: Running\nnode: n1\nready: true\n"],
+  ]);
+  const tree = await writeFilesTree(join(dir, ".git"), files);
+  await git.commit({ fs, dir, ref: "refs/heads/status", tree, parent: [], author, message: "status\n" });
+  const r = await humops(["plan", "--repo", dir, "--path", "infra", "--observed", "status", "--format", "json"]);
+  assert.is(r.code, 2, r.err);
+  const plan = JSON.parse(r.out);
+  assert.is(plan.summary.create, 12, "g1 is applied already");
+  assert.equal(plan.changes.filter((c: { action: string }) => c.action === "delete").map((c: { id: string; node: string }) => [c.id, c.node]), [["old", "n1"]]);
 });
 
 Plan("a commit that breaks the VM's YAML plans no delete for it and exits 1", async () => {

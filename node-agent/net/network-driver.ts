@@ -53,9 +53,18 @@ function planAll(models: readonly NetworkModel[], host: HostNetState): Op[] {
   return [...base, ...models.flatMap((m) => planNetwork(m, host))];
 }
 
+/** Up to this many networks, an apply reads only their own links (see ReadOptions.devices). */
+const SCOPED_READ_MAX = 8;
+
+/** The links a network model involves: its own, those of other types to remove, the underlay device. */
+function devicesOf(m: NetworkModel): string[] {
+  return [m.bridge, ...(m.vxlan ? [m.vxlan.name, m.vxlan.dev] : []), ...(m.vlan ? [m.vlan.name, m.vlan.dev] : []), ...m.unusedLinks];
+}
+
 async function read(ctx: DriverContext, models: readonly NetworkModel[]): Promise<HostNetState> {
   const fdb = models.some((m) => m.vxlan !== undefined && m.vxlan.group === undefined);
-  return readHostNetState(ctx.runner, { fdb, nat: true, signal: ctx.signal });
+  const scoped = models.length <= SCOPED_READ_MAX ? { devices: models.flatMap(devicesOf) } : {};
+  return readHostNetState(ctx.runner, { fdb, nat: true, signal: ctx.signal, ...scoped });
 }
 
 /** The network driver (see file header). Stateless: all state is on the host. */
@@ -108,11 +117,13 @@ export class NetworkDriver implements ResourceDriver {
   }
 
   async #removeMany(cmds: readonly ResourceCommand[], ctx: DriverContext): Promise<void> {
-    const host = await readHostNetState(ctx.runner, { nat: true, signal: ctx.signal });
-    const ops = cmds.flatMap((c) => {
+    const owned = cmds.map((c) => {
       const n = networkLinkNames(c);
-      return planNetworkRemoval({ key: c.key, links: [n.vxlan, n.vlan, n.bridge] }, host);
+      return { key: c.key, links: [n.vxlan, n.vlan, n.bridge] };
     });
+    const scoped = cmds.length <= SCOPED_READ_MAX ? { devices: owned.flatMap((o) => o.links) } : {};
+    const host = await readHostNetState(ctx.runner, { nat: true, signal: ctx.signal, ...scoped });
+    const ops = owned.flatMap((o) => planNetworkRemoval(o, host));
     await runOps(ctx.runner, ops, { signal: ctx.signal });
     ctx.log.info({ networks: cmds.length, changes: ops.length }, "removed networks");
   }

@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { DriverContext, NodeEnvironment, ResourceCommand } from "../../../node-agent/driver.js";
 import { NetworkDriver } from "../../../node-agent/net/network-driver.js";
+import { vlanName } from "../../../schemas/host-names.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 const fullLinks = fixture("ip-addr-d.json");
@@ -32,13 +33,22 @@ function ctx(runner: RecordingRunner, env: Partial<NodeEnvironment> = {}): Drive
   return { runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: { ...node, ...env } };
 }
 
+/** Replies to `ip -d -j addr show dev X` from a full `ip -d -j addr show` output, as the kernel would. */
+function oneLink(all: string, argv: readonly string[]): { stdout?: string; exitCode?: number; stderr?: string } {
+  const name = argv[argv.length - 1];
+  const hit = (JSON.parse(all) as Array<{ ifname: string }>).filter((l) => l.ifname === name);
+  return hit.length > 0 ? { stdout: JSON.stringify(hit) } : { exitCode: 1, stderr: `Device "${name}" does not exist.\n` };
+}
+
 /** A runner whose host is `before` until a batch runs, `after` from then on. */
 function hostRunner(before: { links: string; nat: string }, after: { links: string; nat: string }): RecordingRunner {
   let changed = false;
   const r = new RecordingRunner();
   r.on(["ip", "-d", "-j", "addr", "show"], () => ({ stdout: changed ? after.links : before.links }));
+  r.onPrefix(["ip", "-d", "-j", "addr", "show", "dev"], (c) => oneLink(changed ? after.links : before.links, c.argv));
   r.on(["iptables-save", "-t", "nat"], () => ({ stdout: changed ? after.nat : before.nat }));
   r.on(["bridge", "-j", "fdb", "show"], { stdout: "[]" });
+  r.onPrefix(["bridge", "-j", "fdb", "show", "dev"], { stdout: "[]" });
   for (const argv of [["ip", "-batch", "-"], ["bridge", "-batch", "-"], ["iptables-restore", "-w", "--noflush"]]) {
     r.on(argv, () => {
       changed = true;
@@ -48,14 +58,19 @@ function hostRunner(before: { links: string; nat: string }, after: { links: stri
   return r;
 }
 
+const BR = "hmbdtjadjuc7lmc";
+const VX = "hmxujzhiquahrx6";
+const VL = vlanName("g1", "ns1", "net1");
+/** The scoped reads of one VXLAN network apply: its links, the underlay, the vlan name, then the nat table. */
+const READS = [...[BR, VX, "ul0", VL].map((d) => ({ argv: ["ip", "-d", "-j", "addr", "show", "dev", d] })), { argv: ["iptables-save", "-t", "nat"] }];
+
 const D = suite("NetworkDriver (RecordingRunner)");
 
-D("apply on a bare node: one read, one ip batch, one nat restore, one re-read; Available", async () => {
+D("apply on a bare node: scoped reads, one ip batch, one nat restore, scoped re-reads; Available", async () => {
   const r = hostRunner({ links: bareLinks, nat: "" }, { links: fullLinks, nat: fullNat });
   const res = await new NetworkDriver().apply(net1(), ctx(r));
   assert.equal(r.commands, [
-    { argv: ["ip", "-d", "-j", "addr", "show"] },
-    { argv: ["iptables-save", "-t", "nat"] },
+    ...READS,
     {
       argv: ["ip", "-batch", "-"],
       stdin: [
@@ -68,25 +83,24 @@ D("apply on a bare node: one read, one ip batch, one nat restore, one re-read; A
       ].join("\n"),
     },
     { argv: ["iptables-restore", "-w", "--noflush"], stdin: `*nat\n:HUMOPS-POSTROUTING - [0:0]\n-A POSTROUTING -j HUMOPS-POSTROUTING\n${RULE}\nCOMMIT\n` },
-    { argv: ["ip", "-d", "-j", "addr", "show"] },
-    { argv: ["iptables-save", "-t", "nat"] },
+    ...READS,
   ]);
   assert.is(res.state, "Available");
   assert.is(res.generation, 3);
   assert.equal(res.details, { type: "VXLAN", bridgeName: "hmbdtjadjuc7lmc", vxlanName: "hmxujzhiquahrx6", vni: 100, mode: "multicast", peers: [], gateway: "198.19.0.1/24" });
 });
 
-D("a no-op re-apply only reads (two commands)", async () => {
+D("a no-op re-apply only reads", async () => {
   const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: fullLinks, nat: fullNat });
   const res = await new NetworkDriver().apply(net1(), ctx(r));
-  assert.equal(r.argvs, [["ip", "-d", "-j", "addr", "show"], ["iptables-save", "-t", "nat"]]);
+  assert.equal(r.commands, READS);
   assert.is(res.state, "Available");
 });
 
 D("gateway changed: stale address and rule replaced in place", async () => {
   const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: fullLinks, nat: fullNat });
   const res = await new NetworkDriver().apply(net1({ "networkv0/default_gateway": "198.19.0.254/24" }), ctx(r));
-  assert.is(r.commands[2]!.stdin, "addr del 198.19.0.1/24 dev hmbdtjadjuc7lmc\naddr add 198.19.0.254/24 dev hmbdtjadjuc7lmc\n");
+  assert.is(r.commands[5]!.stdin, "addr del 198.19.0.1/24 dev hmbdtjadjuc7lmc\naddr add 198.19.0.254/24 dev hmbdtjadjuc7lmc\n");
   assert.not.ok(r.argvs.some((a) => a[0] === "iptables-restore"), "the rule follows spec.ipv4CIDR, which did not change");
   assert.is(res.state, "Pending", "the fake host did not change, so the drift stays visible");
   assert.equal(res.drift, ["address 198.19.0.1/24 on hmbdtjadjuc7lmc stale", "address 198.19.0.254/24 on hmbdtjadjuc7lmc missing"]);
@@ -95,7 +109,8 @@ D("gateway changed: stale address and rule replaced in place", async () => {
 D("remove: links deleted, only the network's own rule deleted", async () => {
   const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: bareLinks, nat: "" });
   await new NetworkDriver().remove(net1(), ctx(r));
-  assert.equal(r.commands.slice(2), [
+  assert.equal(r.commands.slice(0, 4), [VX, VL, BR].map((d) => ({ argv: ["ip", "-d", "-j", "addr", "show", "dev", d] })).concat([{ argv: ["iptables-save", "-t", "nat"] }]));
+  assert.equal(r.commands.slice(4), [
     { argv: ["ip", "-batch", "-"], stdin: "link del hmxujzhiquahrx6\nlink del hmbdtjadjuc7lmc\n" },
     { argv: ["iptables-restore", "-w", "--noflush"], stdin: `*nat\n-D${RULE.slice(2)}\nCOMMIT\n` },
   ]);
@@ -119,9 +134,9 @@ D("inventory: a known command that no longer models is Error/InvalidSpec, and it
 D("static mode (vxlan.mode static): local address, fdb entries to the peers", async () => {
   const r = hostRunner({ links: bareLinks, nat: "" }, { links: bareLinks, nat: "" });
   await new NetworkDriver().apply(net1({ "networkv0/default_gateway": "" }, {}, { peers: ["198.18.0.3", "198.18.0.2"] }), ctx(r, { vxlan: { devName: "ul0", group: "239.0.0.1", mode: "static" } }));
-  assert.equal(r.argvs.slice(0, 3), [["ip", "-d", "-j", "addr", "show"], ["bridge", "-j", "fdb", "show"], ["iptables-save", "-t", "nat"]]);
-  assert.match(r.commands[3]!.stdin ?? "", "link add hmxujzhiquahrx6 type vxlan id 100 dev ul0 dstport 4789 local 198.18.0.1\n");
-  assert.equal(r.commands[4], {
+  assert.equal(r.commands.slice(0, 5), READS, "no vxlan yet, so no fdb read");
+  assert.match(r.commands[5]!.stdin ?? "", "link add hmxujzhiquahrx6 type vxlan id 100 dev ul0 dstport 4789 local 198.18.0.1\n");
+  assert.equal(r.commands[6], {
     argv: ["bridge", "-batch", "-"],
     stdin: "fdb append 00:00:00:00:00:00 dev hmxujzhiquahrx6 dst 198.18.0.2\nfdb append 00:00:00:00:00:00 dev hmxujzhiquahrx6 dst 198.18.0.3\n",
   });
@@ -170,7 +185,7 @@ D("an unsupported link type from the kernel becomes UnsupportedLinkTypeError", a
     assert.unreachable();
   } catch (e) {
     assert.is((e as { code?: string }).code, "UNSUPPORTED_LINK_TYPE");
-    assert.match(r.commands[2]!.stdin ?? "", /^link add hml[a-z2-7]{12} link ul0 type vlan id 30$/m);
+    assert.match(r.commands.find((c) => c.argv.join(" ") === "ip -batch -")?.stdin ?? "", /^link add hml[a-z2-7]{12} link ul0 type vlan id 30$/m);
   }
 });
 

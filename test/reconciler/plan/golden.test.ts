@@ -11,6 +11,15 @@ for (const name of goldenCases()) {
   });
 }
 
+Golden("the humstack README examples plan in the README's order", () => {
+  const plan = planJson(readGoldenInput("humstack-create-all")) as { changes: { apiType: string; step: number }[] };
+  const kinds = plan.changes.map((c) => c.apiType.split("/")[1]);
+  assert.equal(kinds, ["group", "namespace", "externalippool", "externalip", "network", "blockstorage", "imageentity", "image", "virtualrouter", "virtualmachine"]);
+  const step = (k: string) => plan.changes.find((c) => c.apiType.endsWith(`/${k}`))!.step;
+  assert.ok(step("imageentity") > step("blockstorage"), "the imageentity waits for bs1");
+  assert.ok(step("virtualmachine") > step("network") && step("virtualrouter") > step("externalip"));
+});
+
 Golden("shuffled file names and observed order give the same plan", () => {
   for (const name of goldenCases()) {
     const input = readGoldenInput(name);

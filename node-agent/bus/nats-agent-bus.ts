@@ -43,6 +43,8 @@ export interface NatsAgentBusOptions {
   readonly node: string;
   readonly user?: string;
   readonly password?: string;
+  /** A NATS authentication token (instead of user/password). */
+  readonly token?: string;
   readonly credsFile?: string;
   readonly log: Logger;
 }
@@ -194,6 +196,7 @@ function connectionOptions(opts: NatsAgentBusOptions): ConnectionOptions {
   if (opts.credsFile !== undefined) co.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.user !== undefined) co.user = opts.user;
   if (opts.password !== undefined) co.pass = opts.password;
+  if (opts.token !== undefined) co.token = opts.token;
   return co;
 }
 

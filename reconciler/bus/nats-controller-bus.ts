@@ -35,6 +35,8 @@ export interface NatsControllerBusOptions {
   readonly servers: string | string[];
   readonly user?: string;
   readonly password?: string;
+  /** A NATS authentication token (instead of user/password). */
+  readonly token?: string;
   /** A NATS `.creds` file (JWT + nkey seed); instead of user/password. */
   readonly credsFile?: string;
   readonly log: Logger;
@@ -148,6 +150,7 @@ function connectionOptions(opts: NatsControllerBusOptions): ConnectionOptions {
   if (opts.credsFile !== undefined) co.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.user !== undefined) co.user = opts.user;
   if (opts.password !== undefined) co.pass = opts.password;
+  if (opts.token !== undefined) co.token = opts.token;
   return co;
 }
 

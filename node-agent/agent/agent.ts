@@ -1,0 +1,121 @@
+/**
+ * The node agent runtime: registers the node, heartbeats, executes the controller's commands
+ * through the drivers (CommandExecutor), reads the inventory every resync period and after
+ * commands and publishes it when it changed, and stops cleanly (leaves, drains, closes).
+ * Everything it touches comes in as ports: the bus, the drivers, the host runner, the logger.
+ */
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { CommandResult, NodeCommand, NodeRegistration } from "../../schemas/protocol/messages.js";
+import { HEARTBEAT_INTERVAL_MS } from "../../schemas/protocol/subjects.js";
+import type { AgentBus } from "../bus/agent-bus.js";
+import type { AgentSettings } from "../config/agent-settings.js";
+import type { DriverContext, ResourceDriver } from "../driver.js";
+import type { HostRunner } from "../host/host-runner.js";
+import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
+import { CommandExecutor } from "./command-executor.js";
+import { Journal } from "./journal.js";
+import { InventoryLoop } from "./inventory-loop.js";
+import { ResultCache } from "./result-cache.js";
+import { StateStore } from "./state-store.js";
+
+/** What an agent runs with. */
+export interface AgentOptions {
+  readonly config: AgentSettings;
+  readonly bus: AgentBus;
+  /** One per kind this node serves; a command for another kind is answered `Unsupported`. */
+  readonly drivers: readonly ResourceDriver[];
+  readonly runner: HostRunner;
+  readonly log: Logger;
+  /** Reported in the registration; default 0.0.0-dev. */
+  readonly agentVersion?: string;
+  /** Skips the probe (tests); default: config's vm.accelerator, `auto` probes KVM. */
+  readonly accelerator?: AcceleratorProbe;
+  /** Called after every executed command (metrics). */
+  readonly onResult?: (cmd: NodeCommand, result: CommandResult) => void;
+  /** Delay between a command's end and the inventory read it triggers; default 200 ms. */
+  readonly inventoryDebounceMs?: number;
+}
+
+/** A running agent. */
+export interface Agent {
+  readonly node: string;
+  readonly accelerator: AcceleratorProbe;
+  readonly startedAt: Date;
+  /** Commands being executed now. */
+  inflight(): number;
+  /** Reads the inventory now and publishes it when it changed; resolves with whether it published. */
+  resync(): Promise<boolean>;
+  /** Stops: no new commands, in-flight ones finish, the node leaves (not ready at once), the bus closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an agent. Resolves once it is registered and serving its command subject; throws when
+ * the bus refuses the registration (e.g. permissions) so the process can exit non-zero.
+ */
+export async function startAgent(o: AgentOptions): Promise<Agent> {
+  const env = o.config.node;
+  const log = o.log.child({ node: env.nodeName });
+  const abort = new AbortController();
+  const ctx = (l: Logger): DriverContext => ({ runner: o.runner, log: l, signal: abort.signal, node: env });
+  const journal = new Journal({ path: join(env.dataDir, "journal.jsonl"), maxBytes: o.config.journalMaxBytes, log });
+  const state = new StateStore(join(env.dataDir, "state"), log);
+  const results = new ResultCache();
+  for (const r of await journal.results()) results.set(r);
+  const accelerator = o.accelerator ?? (await chooseAccelerator(o.config, o.runner));
+  log.info({ accelerator: accelerator.accelerator, why: accelerator.reason }, "accelerator chosen");
+  const inv = new InventoryLoop({ ...o, log, ctx: () => ctx(log), state });
+  const executor = new CommandExecutor({
+    drivers: o.drivers, journal, results, state, context: ctx, parallelLimit: o.config.parallelLimit, log,
+    onResult: (cmd, result) => {
+      o.onResult?.(cmd, result);
+      inv.soon(o.inventoryDebounceMs ?? 200);
+    },
+  });
+  await o.bus.register(registration(o, accelerator));
+  await o.bus.serveCommands(env.nodeName, (cmd) => executor.execute(cmd));
+  let seq = 0;
+  const beat = setInterval(() => {
+    o.bus.heartbeat({ node: env.nodeName, seq: ++seq }).catch((err: unknown) => log.warn({ err }, "heartbeat failed"));
+  }, HEARTBEAT_INTERVAL_MS);
+  inv.start(o.config.resyncIntervalMs);
+  log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");
+  const startedAt = new Date();
+  let stopping: Promise<void> | undefined;
+  return {
+    node: env.nodeName,
+    accelerator,
+    startedAt,
+    inflight: () => executor.inflight,
+    resync: () => inv.run(),
+    stop: () => (stopping ??= (async () => {
+      clearInterval(beat);
+      inv.stop();
+      await executor.drain();
+      abort.abort(new Error("agent stopping"));
+      await o.bus.leave(env.nodeName).catch((err: unknown) => log.warn({ err }, "could not mark the node not ready"));
+      await o.bus.close();
+      log.info("agent stopped");
+    })()),
+  };
+}
+
+function registration(o: AgentOptions, acc: AcceleratorProbe): NodeRegistration {
+  return {
+    name: o.config.node.nodeName,
+    address: o.config.node.address,
+    capacity: o.config.capacity,
+    agentVersion: o.agentVersion ?? "0.0.0-dev",
+    accelerator: acc.accelerator,
+  };
+}
+
+async function chooseAccelerator(config: AgentSettings, runner: HostRunner): Promise<AcceleratorProbe> {
+  if (config.accelerator === "tcg") return { accelerator: "tcg", reason: "vm.accelerator: tcg in the agent config" };
+  const probe = await probeAccelerator(runner);
+  if (config.accelerator === "kvm" && probe.accelerator !== "kvm") {
+    return { accelerator: "kvm", reason: `vm.accelerator: kvm in the agent config, although the probe says: ${probe.reason}` };
+  }
+  return probe;
+}

@@ -1,0 +1,88 @@
+/**
+ * The agent's inventory loop: reads the node's inventory every resync period and shortly
+ * after commands, and publishes it when it changed (level-triggered: the controller gets the
+ * whole inventory, never a delta). A failed publish is retried by the next read.
+ */
+import type { Logger } from "pino";
+import type { AgentBus } from "../bus/agent-bus.js";
+import type { DriverContext, ResourceDriver } from "../driver.js";
+import { readInventory } from "./read-inventory.js";
+import type { StateStore } from "./state-store.js";
+
+/** What the loop reads with and publishes to. */
+export interface InventoryLoopOptions {
+  readonly bus: AgentBus;
+  readonly drivers: readonly ResourceDriver[];
+  readonly log: Logger;
+  readonly ctx: () => DriverContext;
+  /** The last commands: the `known` of each driver's inventory. */
+  readonly state: StateStore;
+}
+
+/** The periodic and command-triggered inventory read; publishes only what changed. */
+export class InventoryLoop {
+  readonly #o: InventoryLoopOptions;
+  #last = "";
+  #timer: NodeJS.Timeout | undefined;
+  #soon: NodeJS.Timeout | undefined;
+  #running: Promise<boolean> | undefined;
+  #again = false;
+
+  constructor(o: InventoryLoopOptions) {
+    this.#o = o;
+  }
+
+  /** Reads now, then every `periodMs`. */
+  start(periodMs: number): void {
+    void this.run();
+    this.#timer = setInterval(() => void this.run(), periodMs);
+  }
+
+  /** Stops the timers (a read in progress finishes). */
+  stop(): void {
+    clearInterval(this.#timer);
+    clearTimeout(this.#soon);
+  }
+
+  /** Schedules a read after `delayMs` (several requests fold into one). */
+  soon(delayMs: number): void {
+    clearTimeout(this.#soon);
+    this.#soon = setTimeout(() => void this.run(), delayMs);
+  }
+
+  /** One read (queued behind a running one). */
+  run(): Promise<boolean> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#once().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.run();
+      }
+    });
+    return this.#running;
+  }
+
+  async #once(): Promise<boolean> {
+    const known = (await this.#o.state.all()).filter((s) => s.command.op === "apply").map((s) => s.command);
+    const read = await readInventory(this.#o.drivers, this.#o.ctx(), known);
+    if (!read.ok) {
+      for (const f of read.failures) this.#o.log.error({ err: f.error, apiType: f.apiType }, "inventory read failed; not publishing");
+      return false;
+    }
+    const text = JSON.stringify(read.inventory);
+    if (text === this.#last) return false;
+    try {
+      await this.#o.bus.publishInventory(read.inventory);
+      this.#last = text;
+      this.#o.log.info({ resources: read.inventory.resources.length, orphans: read.inventory.orphans.length }, "inventory published");
+      return true;
+    } catch (err) {
+      this.#o.log.warn({ err }, "inventory publish failed; will retry");
+      return false;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { MemoryBus } from "../../../reconciler/bus/memory-bus.js";
+import type { BusEvent, NodeCommand } from "../../../reconciler/bus/controller-bus.js";
+import { NodeUnreachableError } from "../../../reconciler/bus/errors.js";
+import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
+import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
+import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
+import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
+
+const log = pino({ level: "silent" });
+const NET = "systemv0/network/g1/ns1/net1";
+const netCmd = (commandId: string, over: Partial<NodeCommand> = {}): NodeCommand => ({
+  commandId, op: "apply", key: NET, apiType: "systemv0/network", id: "net1", group: "g1", namespace: "ns1",
+  annotations: {}, spec: { id: "100" }, generation: 1, context: {}, ...over,
+});
+const vmCmd = (commandId: string, id: string): NodeCommand => ({
+  commandId, op: "apply", key: `systemv0/virtualmachine/g1/ns1/${id}`, apiType: "systemv0/virtualmachine", id, group: "g1", namespace: "ns1",
+  annotations: {}, spec: { actionState: "PowerOff" }, generation: 2, context: {},
+});
+
+function settings(dataDir: string): AgentSettings {
+  return {
+    node: { nodeName: "n1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
+    capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 },
+    nats: { servers: ["nats://127.0.0.1:4222"] },
+    parallelLimit: 4,
+    resyncIntervalMs: 60_000,
+    journalMaxBytes: 1024 * 1024,
+    accelerator: "tcg",
+    logLevel: "info",
+    raw: {},
+  };
+}
+
+interface Ctx { dir: string; bus: MemoryBus; runner: RecordingRunner; net: FakeDriver; vm: FakeDriver; agent: Agent }
+const A = suite<Ctx>("agent runtime", {} as Ctx);
+
+async function boot(ctx: Ctx): Promise<void> {
+  ctx.net = new FakeDriver("systemv0/network");
+  ctx.vm = new FakeDriver("systemv0/virtualmachine");
+  ctx.agent = await startAgent({
+    config: settings(ctx.dir), bus: ctx.bus.connectAgent(), drivers: [ctx.net, ctx.vm], runner: ctx.runner, log,
+    accelerator: { accelerator: "tcg", reason: "test" }, agentVersion: "1.2.3", inventoryDebounceMs: 10,
+  });
+}
+
+A.before.each(async (ctx) => {
+  ctx.dir = await mkdtemp(join(tmpdir(), "humops-agent-"));
+  ctx.bus = new MemoryBus();
+  ctx.runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
+  await boot(ctx);
+});
+A.after.each(async (ctx) => {
+  await ctx.agent.stop();
+  await rm(ctx.dir, { recursive: true, force: true });
+});
+
+A("registers with capacity and accelerator; a command runs through its driver, journaled and kept on disk", async (ctx) => {
+  assert.equal(await ctx.bus.nodes(), [{ name: "n1", address: "198.18.0.1", capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 }, agentVersion: "1.2.3", accelerator: "tcg", ready: true }]);
+  const r = await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 });
+  assert.is(r.ok, true);
+  assert.equal(r.observed?.state, "Active");
+  assert.equal(r.observed?.node, "n1");
+  assert.equal(ctx.runner.argvs, [["fake", "apply", NET, "1"]]);
+  const events = (await readFile(join(ctx.dir, "journal.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { event: string; commandId: string });
+  assert.equal(events.map((e) => e.event), ["received", "started", "result"]);
+  const files = await readdir(join(ctx.dir, "state"));
+  assert.equal(files, [`${encodeURIComponent(NET)}.json`]);
+  const saved = JSON.parse(await readFile(join(ctx.dir, "state", files[0]!), "utf8")) as { command: NodeCommand; result: { commandId: string } };
+  assert.equal([saved.command.commandId, saved.result.commandId], ["c1", "c1"]);
+  const del = await ctx.bus.send("n1", netCmd("c2", { op: "delete" }), { timeoutMs: 2000 });
+  assert.is(del.ok, true);
+  assert.equal(await readdir(join(ctx.dir, "state")), []);
+});
+
+A("a re-delivered commandId is answered without running again, also while in flight", async (ctx) => {
+  ctx.net.delayMs = 100;
+  const [a, b] = await Promise.all([ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 }), ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 })]);
+  const c = await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 });
+  assert.equal(a, b);
+  assert.equal(a, c);
+  assert.is(ctx.net.calls.get(NET), 1);
+  await ctx.bus.send("n1", netCmd("c2", { generation: 2 }), { timeoutMs: 2000 });
+  assert.is(ctx.net.calls.get(NET), 2);
+});
+
+A("a restarted agent answers a re-sent commandId from disk without running it", async (ctx) => {
+  const first = await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 });
+  await ctx.agent.stop();
+  await boot(ctx); // fresh drivers: an empty host, so a re-run would be visible
+  const again = await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 });
+  assert.equal(again, first);
+  assert.is(ctx.net.calls.get(NET), undefined);
+  // Without the journal, the resource's state file still knows its last command's result.
+  await ctx.agent.stop();
+  await rm(join(ctx.dir, "journal.jsonl"));
+  await boot(ctx);
+  assert.equal(await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 }), first);
+  assert.is(ctx.net.calls.get(NET), undefined);
+});
+
+A("failures are results: no driver -> Unsupported, a failed host command -> CommandFailed, a driver reason is kept", async (ctx) => {
+  const img = await ctx.bus.send("n1", { ...netCmd("u1"), apiType: "systemv0/blockstorage", key: "systemv0/blockstorage/g1/ns1/d1", id: "d1" }, { timeoutMs: 2000 });
+  assert.equal([img.ok, img.reason], [false, "Unsupported"]);
+  ctx.runner.on(["fake", "apply", NET, "1"], { exitCode: 2, stderr: "RTNETLINK answers: File exists" });
+  const bad = await ctx.bus.send("n1", netCmd("f1"), { timeoutMs: 2000 });
+  assert.equal([bad.ok, bad.reason], [false, "CommandFailed"]);
+  assert.match(bad.message ?? "", "File exists");
+  ctx.net.failOn(NET, Object.assign(new Error("no such bridge"), { reason: "MissingDevice" }));
+  const r = await ctx.bus.send("n1", netCmd("f2"), { timeoutMs: 2000 });
+  assert.equal([r.reason, r.message], ["MissingDevice", "no such bridge"]);
+});
+
+A("one command at a time per resource, resources in parallel", async (ctx) => {
+  ctx.net.delayMs = 150;
+  ctx.vm.delayMs = 150;
+  const t0 = Date.now();
+  await Promise.all([
+    ctx.bus.send("n1", netCmd("s1"), { timeoutMs: 5000 }),
+    ctx.bus.send("n1", netCmd("s2", { generation: 2 }), { timeoutMs: 5000 }),
+  ]);
+  const serial = Date.now() - t0;
+  const t1 = Date.now();
+  await Promise.all([ctx.bus.send("n1", vmCmd("p1", "vm1"), { timeoutMs: 5000 }), ctx.bus.send("n1", vmCmd("p2", "vm2"), { timeoutMs: 5000 })]);
+  const parallel = Date.now() - t1;
+  assert.ok(serial >= 300, `same key ran in ${serial} ms`);
+  assert.ok(parallel < 290, `different keys took ${parallel} ms`);
+  const applies = ctx.runner.argvs.filter((a) => a[2] === NET).map((a) => a[3]);
+  assert.equal(applies, ["1", "2"]);
+});
+
+A("inventory is published on change only, never partially", async (ctx) => {
+  const events: BusEvent[] = [];
+  ctx.bus.watch((e) => events.push(e));
+  await ctx.bus.send("n1", vmCmd("v1", "vm1"), { timeoutMs: 2000 });
+  const published = async () => ((await ctx.bus.inventories()).get("n1")?.resources.length ?? 0) > 0;
+  for (let i = 0; i < 100 && !(await published()); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(events.some((e) => e.type === "inventory"));
+  const inv = (await ctx.bus.inventories()).get("n1");
+  assert.equal(inv?.resources.map((r) => [r.key, r.state, r.node]), [["systemv0/virtualmachine/g1/ns1/vm1", "Stopped", "n1"]]);
+  assert.is(await ctx.agent.resync(), false);
+  ctx.net.strays.add("hmb-stray");
+  assert.is(await ctx.agent.resync(), true);
+  assert.equal((await ctx.bus.inventories()).get("n1")?.orphans, ["hmb-stray"]);
+  ctx.vm.failInventory(new Error("qmp down"));
+  ctx.net.strays.clear();
+  assert.is(await ctx.agent.resync(), false);
+  assert.equal((await ctx.bus.inventories()).get("n1")?.orphans, ["hmb-stray"]);
+});
+
+A("stop: the node leaves (not ready) and stops serving", async (ctx) => {
+  await ctx.agent.stop();
+  assert.is((await ctx.bus.nodes())[0]?.ready, false);
+  assert.instance(await ctx.bus.send("n1", netCmd("x"), { timeoutMs: 500 }).catch((e: unknown) => e), NodeUnreachableError);
+  await boot(ctx);
+  assert.is((await ctx.bus.nodes())[0]?.ready, true);
+});
+
+A.run();

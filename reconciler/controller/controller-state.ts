@@ -6,6 +6,7 @@
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { NodeStatus, ResourceStatus } from "../status/types.js";
 import { parseStatusFiles } from "../status/parse-status.js";
+import type { RenderCache } from "../status/render-status.js";
 import { CLUSTER_APPLIED } from "./dependencies.js";
 import { Backoff } from "./backoff.js";
 
@@ -21,6 +22,9 @@ export class ControllerState {
   readonly attempts = new Map<string, number>();
   readonly backoff: Backoff;
   restored = false;
+  /** The files last written to the status branch and that commit: an identical render is not written again. */
+  lastWritten: { files: ReadonlyMap<string, string>; commit: string | undefined } | undefined;
+  readonly renderCache: RenderCache = new Map();
 
   constructor(opts: { backoffBaseMs: number; backoffMaxMs: number }) {
     this.backoff = new Backoff({ baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs });

@@ -101,10 +101,20 @@ async function writeStatus(ctx: RoundContext, status: ClusterStatus, commit: str
   ctx.state.nodes = new Map(status.nodes);
   const notReady = [...status.resources.values()].filter((r) => !r.ready).length;
   const message = `humops status: ${status.resources.size - notReady} ready, ${notReady} not ready\n\nManifests-Commit: ${commit}\n`;
-  const res = await ctx.deps.status.write(renderStatusFiles(status), message);
-  if (res.changed) ctx.log.info({ statusCommit: res.commit, notReady }, "status committed");
   ctx.deps.metrics?.appliedCommit?.(commit);
+  const files = renderStatusFiles(status, ctx.state.renderCache);
+  const last = ctx.state.lastWritten;
+  if (last !== undefined && sameFiles(last.files, files)) return { statusCommit: last.commit, statusChanged: false, status };
+  const res = await ctx.deps.status.write(files, message);
+  ctx.state.lastWritten = { files, commit: res.commit };
+  if (res.changed) ctx.log.info({ statusCommit: res.commit, notReady }, "status committed");
   return { statusCommit: res.commit, statusChanged: res.changed, status };
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 function requeueOf(outcomes: ReadonlyMap<string, ItemOutcome>, ctx: RoundContext): number | undefined {

@@ -47,11 +47,31 @@ function nodeDocument(n: NodeStatus): Record<string, unknown> {
   };
 }
 
-/** Every file of the status branch: path -> content. */
-export function renderStatusFiles(status: ClusterStatus): Map<string, string> {
+/**
+ * A memo of rendered documents (JSON of the document -> YAML text): YAML output dominates an
+ * idle round with many resources, and most documents do not change between rounds.
+ */
+export type RenderCache = Map<string, string>;
+
+function toYaml(doc: Record<string, unknown>, cache: RenderCache | undefined, used: RenderCache): string {
+  if (cache === undefined) return stringify(doc, { lineWidth: 0 });
+  const key = JSON.stringify(doc);
+  const text = cache.get(key) ?? stringify(doc, { lineWidth: 0 });
+  used.set(key, text);
+  return text;
+}
+
+/** Every file of the status branch: path -> content. `cache` (optional) only speeds it up. */
+export function renderStatusFiles(status: ClusterStatus, cache?: RenderCache): Map<string, string> {
   const files = new Map<string, string>();
+  const used: RenderCache = new Map();
   files.set("README.md", renderReadme(status));
-  for (const r of status.resources.values()) files.set(statusPath(r), stringify(resourceDocument(r), { lineWidth: 0 }));
-  for (const n of status.nodes.values()) files.set(nodeStatusPath(n.name), stringify(nodeDocument(n), { lineWidth: 0 }));
+  for (const r of status.resources.values()) files.set(statusPath(r), toYaml(resourceDocument(r), cache, used));
+  for (const n of status.nodes.values()) files.set(nodeStatusPath(n.name), toYaml(nodeDocument(n), cache, used));
+  if (cache !== undefined) {
+    // Keep only what this render used, so the memo stays the size of the cluster.
+    cache.clear();
+    for (const [k, v] of used) cache.set(k, v);
+  }
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -25,6 +25,18 @@ verify("accepts GitHub, Gitea, GitLab and generic signatures; refuses wrong or m
   assert.equal(verifyWebhook({}, body, secret), { ok: false, reason: "unsigned request" });
 });
 
+verify("GitLab signing token (Standard Webhooks): id.timestamp.body, whsec_ keys, replay window", () => {
+  const key = Buffer.alloc(32, 7);
+  const whsec = Buffer.from(`whsec_${key.toString("base64")}`);
+  const now = 1_800_000_000;
+  const sign = (k: Buffer, ts: number) => `v1,${createHmac("sha256", k).update(`msg_1.${ts}.`).update(body).digest("base64")}`;
+  const h = (sig: string, ts: number) => ({ "webhook-id": "msg_1", "webhook-timestamp": String(ts), "webhook-signature": sig });
+  assert.equal(verifyWebhook(h(sign(key, now), now), body, whsec, now), { ok: true, provider: "standard-webhooks" });
+  assert.equal(verifyWebhook(h(`v1,AAAA ${sign(secret, now)}`, now), body, secret, now), { ok: true, provider: "standard-webhooks" });
+  assert.is(verifyWebhook(h(sign(key, now - 600), now - 600), body, whsec, now).ok, false, "stale");
+  assert.is(verifyWebhook(h(sign(Buffer.alloc(32, 8), now), now), body, whsec, now).ok, false, "wrong key");
+});
+
 verify.run();
 
 const server = suite("controller HTTP endpoint");

@@ -33,6 +33,7 @@ import type {
   NodeRegistration,
 } from "../../schemas/protocol/messages.js";
 import { BUCKETS, LIVENESS_TTL_MS, commandSubject } from "../../schemas/protocol/subjects.js";
+import { agentInboxPrefix } from "../../schemas/protocol/nats-auth.js";
 import type { AgentBus, CommandHandler } from "./agent-bus.js";
 import { InvalidOutgoingMessageError } from "./errors.js";
 
@@ -189,7 +190,7 @@ function connectionOptions(opts: NatsAgentBusOptions): ConnectionOptions {
   const co: ConnectionOptions = {
     servers: opts.servers,
     name: `humops-agent-${opts.node}`,
-    inboxPrefix: `_INBOX_${opts.node}`,
+    inboxPrefix: agentInboxPrefix(opts.node),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   };

@@ -95,8 +95,14 @@ export interface NodectlNode {
   agent?: DiagServer;
 }
 
-/** Makes the data dir, config, host objects and agent files on `node`. */
-export async function prepareNode(node: NodeHandle, natsUrl: string): Promise<NodectlNode> {
+/** Writes the last commands of `cmds` as the agent does (one file per resource). */
+export function writeStateFiles(t: NodectlTarget, cmds: readonly ResourceCommand[]): void {
+  mkdirSync(t.stateDir, { recursive: true });
+  for (const c of cmds) writeFileSync(join(t.stateDir, `${c.apiType.split("/")[1]}-${c.id}.json`), JSON.stringify({ command: c }));
+}
+
+/** Makes the data dir, the config and an underlay device `ul0` on `node`; applies nothing. */
+export async function prepareBareNode(node: NodeHandle, natsUrl: string): Promise<NodectlNode> {
   const dir = mkdtempSync(join(tmpdir(), `hm-nctl-${GROUP}-`));
   const configPath = writeConfig(dir, join(dir, "data"), natsUrl);
   const target = await loadNodectlTarget(configPath);
@@ -104,6 +110,13 @@ export async function prepareNode(node: NodeHandle, natsUrl: string): Promise<No
   await node.execChecked(["ip", "addr", "add", "198.18.9.1/24", "dev", "ul0"]);
   await node.execChecked(["ip", "link", "set", "ul0", "up"]);
   const ctx: DriverContext = { runner: node.runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: target.env };
+  return { node, dir, configPath, target, ctx };
+}
+
+/** Makes the data dir, config, host objects (a VXLAN network, a Local disk) and agent files on `node`. */
+export async function prepareNode(node: NodeHandle, natsUrl: string): Promise<NodectlNode> {
+  const n = await prepareBareNode(node, natsUrl);
+  const { dir, configPath, target, ctx } = n;
   await new NetworkDriver().apply(netCmd, ctx);
   await new BlockStorageDriver().apply(diskCmd, ctx);
   writeAgentFiles(target, Date.now());
@@ -111,7 +124,7 @@ export async function prepareNode(node: NodeHandle, natsUrl: string): Promise<No
 }
 
 /** Starts the agent's diagnostics socket for `n` (what the agent runtime does at start). */
-export async function startAgentSocket(n: NodectlNode, natsUrl: string): Promise<DiagServer> {
+export async function startAgentSocket(n: NodectlNode, natsUrl: string, known: readonly ResourceCommand[] = [netCmd, diskCmd]): Promise<DiagServer> {
   const started = new Date(Date.now() - 65_000).toISOString();
   const status: AgentStatusSnapshot = {
     version: "0.1.0",
@@ -129,7 +142,7 @@ export async function startAgentSocket(n: NodectlNode, natsUrl: string): Promise
     getStatus: () => status,
     drivers: hostDrivers(),
     driverContext: () => n.ctx,
-    knownCommands: () => [netCmd, diskCmd],
+    knownCommands: () => known,
     log: pino({ level: "silent" }),
   });
   return n.agent;

@@ -1,6 +1,6 @@
 /**
  * A snapshot of the node's network state as the planners need it, and the function that reads
- * it through the HostRunner (one `ip -d -j addr show`, or one per device when scoped, plus
+ * it through the HostRunner (one `ip -d -j addr show`, or one `ip -batch` of per-device reads, plus
  * `bridge -j fdb show` and `iptables-save -t nat` only when asked for).
  */
 import { CommandFailedError } from "../host/errors.js";
@@ -39,8 +39,8 @@ export interface ReadOptions {
   /** Read inside this network namespace (`ip -n NS`); fdb/nat are not read there. */
   readonly netns?: string;
   /**
-   * Read only these links (one `ip -d -j addr show dev D` each, in parallel; a missing one is
-   * simply absent), and the fdb of those that are vxlan links. The full read costs O(links on
+   * Read only these links (one `ip -d -j -force -batch -` with an `addr show dev D` line each;
+   * a missing one is simply absent), and the fdb of those that are vxlan links. The full read costs O(links on
    * the node) (about 1.6 KB of JSON per bridge), a scoped one O(1): used for single applies.
    */
   readonly devices?: readonly string[];
@@ -77,13 +77,25 @@ async function readDevice(runner: HostRunner, argv: [string, ...string[]], signa
   throw new CommandFailedError({ argv, exitCode: res.exitCode, stderr: res.stderr });
 }
 
+/** True when every line of a `-force -batch` stderr only says that a device does not exist. */
+function onlyMissingDevices(stderr: string): boolean {
+  return stderr
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .every((l) => /^Device ".*" does not exist\.$|^Cannot find device ".*"$|^Command failed -:\d+$/.test(l.trim()));
+}
+
+/** Reads the given links with one `ip -d -j -force -batch -` (one `addr show dev D` line each; missing ones are absent). */
+async function readLinks(runner: HostRunner, devices: readonly string[], signal?: AbortSignal): Promise<LinkInfo[]> {
+  if (devices.length === 0) return [];
+  const argv: [string, ...string[]] = ["ip", "-d", "-j", "-force", "-batch", "-"];
+  const res = await runner.run({ argv, stdin: devices.map((d) => `addr show dev ${d}`).join("\n") + "\n" }, signal ? { signal } : {});
+  if (res.exitCode !== 0 && !onlyMissingDevices(res.stderr)) throw new CommandFailedError({ argv, exitCode: res.exitCode, stderr: res.stderr });
+  return res.stdout.split("\n").flatMap((line) => parseIpLinkJson(line));
+}
+
 async function readScoped(runner: HostRunner, devices: readonly string[], opts: ReadOptions): Promise<HostNetState> {
-  const unique = [...new Set(devices)];
-  const [outs, nat] = await Promise.all([
-    Promise.all(unique.map((d) => readDevice(runner, ["ip", "-d", "-j", "addr", "show", "dev", d], opts.signal))),
-    readNat(runner, opts),
-  ]);
-  const links = outs.flatMap((o) => (o === undefined ? [] : parseIpLinkJson(o)));
+  const [links, nat] = await Promise.all([readLinks(runner, [...new Set(devices)], opts.signal), readNat(runner, opts)]);
   if (!opts.fdb) return hostNetState(links, undefined, nat);
   const vxlans = links.filter((l) => l.kind === "vxlan").map((l) => l.name);
   const fdbs = await Promise.all(vxlans.map((d) => readDevice(runner, ["bridge", "-j", "fdb", "show", "dev", d], opts.signal)));

@@ -33,11 +33,16 @@ function ctx(runner: RecordingRunner, env: Partial<NodeEnvironment> = {}): Drive
   return { runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: { ...node, ...env } };
 }
 
-/** Replies to `ip -d -j addr show dev X` from a full `ip -d -j addr show` output, as the kernel would. */
-function oneLink(all: string, argv: readonly string[]): { stdout?: string; exitCode?: number; stderr?: string } {
-  const name = argv[argv.length - 1];
-  const hit = (JSON.parse(all) as Array<{ ifname: string }>).filter((l) => l.ifname === name);
-  return hit.length > 0 ? { stdout: JSON.stringify(hit) } : { exitCode: 1, stderr: `Device "${name}" does not exist.\n` };
+/** Replies to `ip -d -j -force -batch -` of `addr show dev X` lines from a full `ip -d -j addr show` output, as the kernel would. */
+function someLinks(all: string, stdin: string): { stdout: string; exitCode: number; stderr: string } {
+  const links = JSON.parse(all) as Array<{ ifname: string }>;
+  const names = stdin.trim().split("\n").map((l) => l.replace("addr show dev ", ""));
+  const missing = names.filter((n) => !links.some((l) => l.ifname === n));
+  return {
+    stdout: names.flatMap((n) => links.filter((l) => l.ifname === n).map((l) => JSON.stringify([l]) + "\n")).join(""),
+    exitCode: missing.length > 0 ? 1 : 0,
+    stderr: missing.map((n) => `Device "${n}" does not exist.\nCommand failed -:${names.indexOf(n) + 1}\n`).join(""),
+  };
 }
 
 /** A runner whose host is `before` until a batch runs, `after` from then on. */
@@ -45,7 +50,7 @@ function hostRunner(before: { links: string; nat: string }, after: { links: stri
   let changed = false;
   const r = new RecordingRunner();
   r.on(["ip", "-d", "-j", "addr", "show"], () => ({ stdout: changed ? after.links : before.links }));
-  r.onPrefix(["ip", "-d", "-j", "addr", "show", "dev"], (c) => oneLink(changed ? after.links : before.links, c.argv));
+  r.on(["ip", "-d", "-j", "-force", "-batch", "-"], (c) => someLinks(changed ? after.links : before.links, c.stdin ?? ""));
   r.on(["iptables-save", "-t", "nat"], () => ({ stdout: changed ? after.nat : before.nat }));
   r.on(["bridge", "-j", "fdb", "show"], { stdout: "[]" });
   r.onPrefix(["bridge", "-j", "fdb", "show", "dev"], { stdout: "[]" });
@@ -61,8 +66,9 @@ function hostRunner(before: { links: string; nat: string }, after: { links: stri
 const BR = "hmbdtjadjuc7lmc";
 const VX = "hmxujzhiquahrx6";
 const VL = vlanName("g1", "ns1", "net1");
-/** The scoped reads of one VXLAN network apply: its links, the underlay, the vlan name, then the nat table. */
-const READS = [...[BR, VX, "ul0", VL].map((d) => ({ argv: ["ip", "-d", "-j", "addr", "show", "dev", d] })), { argv: ["iptables-save", "-t", "nat"] }];
+/** The scoped reads of one VXLAN network apply: its links, the underlay and the vlan name in one batch, then the nat table. */
+const linkReads = (...devs: string[]) => ({ argv: ["ip", "-d", "-j", "-force", "-batch", "-"], stdin: devs.map((d) => `addr show dev ${d}\n`).join("") });
+const READS = [linkReads(BR, VX, "ul0", VL), { argv: ["iptables-save", "-t", "nat"] }];
 
 const D = suite("NetworkDriver (RecordingRunner)");
 
@@ -100,7 +106,7 @@ D("a no-op re-apply only reads", async () => {
 D("gateway changed: stale address and rule replaced in place", async () => {
   const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: fullLinks, nat: fullNat });
   const res = await new NetworkDriver().apply(net1({ "networkv0/default_gateway": "198.19.0.254/24" }), ctx(r));
-  assert.is(r.commands[5]!.stdin, "addr del 198.19.0.1/24 dev hmbdtjadjuc7lmc\naddr add 198.19.0.254/24 dev hmbdtjadjuc7lmc\n");
+  assert.is(r.commands[2]!.stdin, "addr del 198.19.0.1/24 dev hmbdtjadjuc7lmc\naddr add 198.19.0.254/24 dev hmbdtjadjuc7lmc\n");
   assert.not.ok(r.argvs.some((a) => a[0] === "iptables-restore"), "the rule follows spec.ipv4CIDR, which did not change");
   assert.is(res.state, "Pending", "the fake host did not change, so the drift stays visible");
   assert.equal(res.drift, ["address 198.19.0.1/24 on hmbdtjadjuc7lmc stale", "address 198.19.0.254/24 on hmbdtjadjuc7lmc missing"]);
@@ -109,8 +115,8 @@ D("gateway changed: stale address and rule replaced in place", async () => {
 D("remove: links deleted, only the network's own rule deleted", async () => {
   const r = hostRunner({ links: fullLinks, nat: fullNat }, { links: bareLinks, nat: "" });
   await new NetworkDriver().remove(net1(), ctx(r));
-  assert.equal(r.commands.slice(0, 4), [VX, VL, BR].map((d) => ({ argv: ["ip", "-d", "-j", "addr", "show", "dev", d] })).concat([{ argv: ["iptables-save", "-t", "nat"] }]));
-  assert.equal(r.commands.slice(4), [
+  assert.equal(r.commands.slice(0, 2), [linkReads(VX, VL, BR), { argv: ["iptables-save", "-t", "nat"] }]);
+  assert.equal(r.commands.slice(2), [
     { argv: ["ip", "-batch", "-"], stdin: "link del hmxujzhiquahrx6\nlink del hmbdtjadjuc7lmc\n" },
     { argv: ["iptables-restore", "-w", "--noflush"], stdin: `*nat\n-D${RULE.slice(2)}\nCOMMIT\n` },
   ]);
@@ -134,9 +140,9 @@ D("inventory: a known command that no longer models is Error/InvalidSpec, and it
 D("static mode (vxlan.mode static): local address, fdb entries to the peers", async () => {
   const r = hostRunner({ links: bareLinks, nat: "" }, { links: bareLinks, nat: "" });
   await new NetworkDriver().apply(net1({ "networkv0/default_gateway": "" }, {}, { peers: ["198.18.0.3", "198.18.0.2"] }), ctx(r, { vxlan: { devName: "ul0", group: "239.0.0.1", mode: "static" } }));
-  assert.equal(r.commands.slice(0, 5), READS, "no vxlan yet, so no fdb read");
-  assert.match(r.commands[5]!.stdin ?? "", "link add hmxujzhiquahrx6 type vxlan id 100 dev ul0 dstport 4789 local 198.18.0.1\n");
-  assert.equal(r.commands[6], {
+  assert.equal(r.commands.slice(0, 2), READS, "no vxlan yet, so no fdb read");
+  assert.match(r.commands[2]!.stdin ?? "", "link add hmxujzhiquahrx6 type vxlan id 100 dev ul0 dstport 4789 local 198.18.0.1\n");
+  assert.equal(r.commands[3], {
     argv: ["bridge", "-batch", "-"],
     stdin: "fdb append 00:00:00:00:00:00 dev hmxujzhiquahrx6 dst 198.18.0.2\nfdb append 00:00:00:00:00:00 dev hmxujzhiquahrx6 dst 198.18.0.3\n",
   });

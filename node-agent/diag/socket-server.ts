@@ -4,7 +4,8 @@
  * inventory of its drivers, and gc. The agent runtime starts it once:
  *
  *   const diag = await startDiagServer({ socketPath: diagSocketPath(env.dataDir), getStatus,
- *     drivers, driverContext: () => ctx, knownCommands: () => lastCommands(), log });
+ *     drivers, driverContext: () => ctx, knownCommands: () => lastCommands(), log,
+ *     inflight: () => agent.inflight() });
  *   // on shutdown: await diag.close();
  */
 import { mkdtemp, rename, rm, rmdir, chmod, mkdir } from "node:fs/promises";
@@ -31,6 +32,11 @@ export interface DiagServerOptions {
   /** The last command of every resource declared on this node. */
   readonly knownCommands: () => readonly ResourceCommand[] | Promise<readonly ResourceCommand[]>;
   readonly log: Logger;
+  /**
+   * Commands the agent is executing now. A real gc is refused while any runs: a VM being
+   * started has its tap before its vm.json, so the tap would look like an orphan.
+   */
+  readonly inflight?: () => number;
 }
 
 /** A running diagnostics server. */
@@ -48,6 +54,10 @@ async function answer(req: DiagRequest, opts: DiagServerOptions): Promise<DiagRe
     const inventory = await collectInventory({ drivers: opts.drivers, ctx, known: await opts.knownCommands(), source: "agent" });
     if (req.method === "inventory") return { ...base, ok: true, result: inventory };
     const dryRun = (req.params as { dryRun?: unknown }).dryRun !== false;
+    const busy = opts.inflight?.() ?? 0;
+    if (!dryRun && busy > 0) {
+      return { ...base, ok: false, error: { code: "AGENT_BUSY", message: `the agent is executing ${busy} command(s); retry gc when it is idle` } };
+    }
     return { ...base, ok: true, result: await runGc({ inventory, ctx, dryRun }) };
   } catch (e: unknown) {
     opts.log.warn({ err: e, method: req.method }, "nodectl request failed");

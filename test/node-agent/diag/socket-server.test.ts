@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../../../node-agent/driver.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
-import { AgentUnreachableError } from "../../../node-agent/diag/errors.js";
+import { AgentUnreachableError, DiagProtocolError } from "../../../node-agent/diag/errors.js";
 import { startDiagServer, type DiagServer } from "../../../node-agent/diag/socket-server.js";
 import { requestAgent } from "../../../node-agent/diag/socket-client.js";
 import { bridgeName } from "../../../schemas/host-names.js";
@@ -137,6 +137,26 @@ T("a stale socket file of a dead agent is replaced; close removes the socket; th
     assert.instance(e, AgentUnreachableError);
     assert.is((e as AgentUnreachableError).code, "AGENT_UNREACHABLE");
     assert.match((e as Error).message, "no socket");
+  }
+});
+
+T("a busy agent refuses a real gc but still lists with --dry-run", async (c) => {
+  const path = join(c.dir, "busy.sock");
+  const runner = new RecordingRunner();
+  const ctx: DriverContext = { runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: { nodeName: "n1", address: "127.0.0.1", dataDir: c.dir, blockStorageDir: "/x", imageDir: "/y" } };
+  const s = await startDiagServer({ socketPath: path, getStatus: () => ({ version: "1", nodeName: "n1", startedAt: "2026-11-22T00:00:00.000Z", pid: 1 }), drivers: [new TableDriver()], driverContext: () => ctx, knownCommands: () => [], log: pino({ level: "silent" }), inflight: () => 2 });
+  try {
+    assert.is((await requestAgent(path, "gc", { dryRun: true })).items[0]!.action, "would-remove");
+    try {
+      await requestAgent(path, "gc", { dryRun: false });
+      assert.unreachable("busy");
+    } catch (e) {
+      assert.instance(e, DiagProtocolError);
+      assert.match((e as Error).message, "AGENT_BUSY");
+    }
+    assert.equal(runner.argvs, []);
+  } finally {
+    await s.close();
   }
 });
 

@@ -7,6 +7,17 @@ import { readFile } from "node:fs/promises";
 import { isApiType, resourceKey } from "../../schemas/kinds.js";
 import type { AppliedResource } from "../diff/types.js";
 
+/** The observed-state file cannot be used (not JSON, or an entry without identity). */
+export class ObservedFileError extends Error {
+  override readonly name = "ObservedFileError";
+  readonly code = "OBSERVED_FILE" as const;
+  readonly path: string;
+  constructor(message: string, path: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -47,14 +58,14 @@ export function toAppliedResource(v: unknown, keyHint?: string): AppliedResource
   return out as unknown as AppliedResource;
 }
 
-/** Reads and normalises an observed JSON file. Throws (with the file name) when it is not one. */
+/** Reads and normalises an observed JSON file. Throws ObservedFileError (with the file name) when it is not one. */
 export async function readObservedFile(file: string): Promise<AppliedResource[]> {
-  const data: unknown = JSON.parse(await readFile(file, "utf8"));
   try {
+    const data: unknown = JSON.parse(await readFile(file, "utf8"));
     if (Array.isArray(data)) return data.map((d) => toAppliedResource(d));
     if (isRecord(data)) return Object.entries(data).map(([k, d]) => toAppliedResource(d, k));
     throw new Error("expected an array or an object");
   } catch (e: unknown) {
-    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+    throw new ObservedFileError(`${file}: ${(e as Error).message}`, file, { cause: e });
   }
 }

@@ -10,6 +10,7 @@ import git from "isomorphic-git";
 import { IGNORE_FILE, selectManifestPaths } from "../manifest/select-manifest-paths.js";
 import type { ManifestFile } from "../manifest/types.js";
 import { readManifestTree } from "../source/fs-tree.js";
+import { GitSourceError } from "./errors.js";
 import { locateRepo } from "./repo-location.js";
 
 /** The revision spelling for the working tree (files on disk, uncommitted changes included). */
@@ -25,17 +26,21 @@ export interface RepoHandle {
 /** Opens a local repository (a work tree or a bare repository). */
 export function openRepo(path: string): RepoHandle {
   const loc = locateRepo(path);
-  if (loc.kind !== "local") throw new Error(`humops plan reads a local repository; clone ${loc.url} first`);
+  if (loc.kind !== "local") throw new GitSourceError(`humops plan reads a local repository; clone ${loc.url} first`, path);
   return { gitdir: loc.gitdir, dir: loc.dir, cache: {} };
 }
 
-/** Resolves a branch, tag, remote ref (`origin/main`), `HEAD` or (abbreviated) sha to a commit sha. */
+/** Resolves a branch, tag, remote ref (`origin/main`), `HEAD` or (abbreviated) sha to a commit sha; GitSourceError when none matches. */
 export async function resolveRevision(repo: RepoHandle, rev: string): Promise<string> {
   try {
     return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: rev });
   } catch (e: unknown) {
-    if (!/^[0-9a-f]{4,40}$/i.test(rev)) throw new Error(`unknown revision "${rev}"`, { cause: e });
-    return git.expandOid({ fs, gitdir: repo.gitdir, oid: rev.toLowerCase(), cache: repo.cache });
+    if (!/^[0-9a-f]{4,40}$/i.test(rev)) throw new GitSourceError(`unknown revision "${rev}"`, repo.gitdir, { cause: e });
+    try {
+      return await git.expandOid({ fs, gitdir: repo.gitdir, oid: rev.toLowerCase(), cache: repo.cache });
+    } catch (e2: unknown) {
+      throw new GitSourceError(`unknown revision "${rev}"`, repo.gitdir, { cause: e2 });
+    }
   }
 }
 
@@ -86,7 +91,7 @@ export interface ReadRevisionOptions {
 export async function readRevisionFiles(repo: RepoHandle, commit: string, opts: ReadRevisionOptions = {}): Promise<ManifestFile[]> {
   const path = opts.path ?? "";
   if (commit === WORKTREE) {
-    if (!repo.dir) throw new Error("WORKTREE needs a repository with a work tree");
+    if (!repo.dir) throw new GitSourceError("WORKTREE needs a repository with a work tree", repo.gitdir);
     return readManifestTree(join(repo.dir, path));
   }
   const root = await subtreeOid(repo, commit, path);

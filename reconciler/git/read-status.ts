@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import git from "isomorphic-git";
 import { parse } from "yaml";
 import { readTrailer } from "../plan/trailers.js";
+import { GitSourceError } from "./errors.js";
 import { readCommitMessage, resolveRevision, type RepoHandle } from "./read-revision.js";
 import { toAppliedResource } from "./read-observed-file.js";
 import type { AppliedResource } from "../diff/types.js";
@@ -61,7 +62,7 @@ export async function readStatusApplied(repo: RepoHandle, rev: string): Promise<
     try {
       return toAppliedResource(parse(f.text));
     } catch (e: unknown) {
-      throw new Error(`status file ${f.path} at ${rev}: ${(e as Error).message}`, { cause: e });
+      throw new GitSourceError(`status file ${f.path} at ${rev}: ${(e as Error).message}`, repo.gitdir, { cause: e });
     }
   });
 }

@@ -15,11 +15,16 @@ import { referencesOfDesired, type Reference } from "./references.js";
  */
 const CYCLE_KINDS: ReadonlySet<ApiType> = new Set(["systemv0/blockstorage", "systemv0/image", "systemv0/imageentity"]);
 
+function isFromImage(r: DesiredResource): boolean {
+  const from = r.spec["from"];
+  return typeof from === "object" && from !== null && (from as Record<string, unknown>)["type"] === "BaseImage";
+}
+
 /** The references among cycle-capable resources (targets that exist): the graph a cycle can be in. */
 export function dependencyEdges(resources: ReadonlyMap<ResourceKey, DesiredResource>): Map<ResourceKey, Reference[]> {
   const out = new Map<ResourceKey, Reference[]>();
   for (const [key, r] of resources) {
-    if (!CYCLE_KINDS.has(r.apiType)) continue;
+    if (!CYCLE_KINDS.has(r.apiType) || (r.apiType === "systemv0/blockstorage" && !isFromImage(r))) continue;
     const refs = referencesOfDesired(r).filter((x) => x.target !== key && CYCLE_KINDS.has(x.targetApiType) && resources.has(x.target));
     if (refs.length > 0) out.set(key, refs);
   }

@@ -8,11 +8,21 @@ import { spawnSync } from "node:child_process";
 
 type SyncCleanup = () => void;
 
-const pending = new Set<SyncCleanup>();
+/** Options of onExitCleanup. */
+export interface ExitCleanupOptions {
+  /**
+   * What is cleaned up, e.g. `netns t1ab-node1`. When set, finding it still pending at a normal
+   * exit means the test forgot its cleanup: a line on stderr, and the process exits non-zero
+   * (the test runner then fails the file), because tests must stop what they start.
+   */
+  readonly leakName?: string;
+}
+
+const pending = new Map<SyncCleanup, ExitCleanupOptions>();
 let installed = false;
 
 function runAll(): void {
-  for (const fn of [...pending].reverse()) {
+  for (const fn of [...pending.keys()].reverse()) {
     pending.delete(fn);
     try {
       fn();
@@ -22,10 +32,19 @@ function runAll(): void {
   }
 }
 
+function onExit(): void {
+  const leaked = [...pending.values()].flatMap((o) => (o.leakName ? [o.leakName] : []));
+  if (leaked.length > 0) {
+    process.stderr.write(`test harness: not cleaned up by the test (removed at exit): ${leaked.join(", ")}\n`);
+    process.exitCode = 1;
+  }
+  runAll();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on("exit", runAll);
+  process.on("exit", onExit);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(sig, () => {
       runAll();
@@ -36,12 +55,13 @@ function install(): void {
 }
 
 /**
- * Registers `fn` to run synchronously if the process exits before `release()` is called.
- * Returns `release`, to call once the normal (async) cleanup has done the job.
+ * Registers `fn` to run synchronously if the process exits (or gets SIGINT/SIGTERM/SIGHUP)
+ * before `release()` is called. Returns `release`, to call once the normal (async) cleanup
+ * has done the job.
  */
-export function onExitCleanup(fn: SyncCleanup): () => void {
+export function onExitCleanup(fn: SyncCleanup, opts: ExitCleanupOptions = {}): () => void {
   install();
-  pending.add(fn);
+  pending.set(fn, opts);
   return () => {
     pending.delete(fn);
   };

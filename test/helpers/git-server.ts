@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireExecutable } from "./process-control.js";
 import { testTag } from "./test-tag.js";
+import { onExitCleanup } from "./exit-cleanup.js";
 import { parseCgiHead } from "./cgi.js";
 
 const BACKEND = "/usr/lib/git-core/git-http-backend";
@@ -147,6 +148,12 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
 
 function gitServerHandle(s: { server: Server; dir: string; port: number; requests: GitRequest[] }): GitServer {
   const baseUrl = `http://127.0.0.1:${s.port}`;
+  // A server the test forgot to stop must not keep the process alive: unref it, and at exit
+  // remove its repositories and report the leak.
+  s.server.unref();
+  const release = onExitCleanup(() => rmSync(s.dir, { recursive: true, force: true }), {
+    leakName: `git server ${baseUrl}`,
+  });
   return {
     dir: s.dir,
     baseUrl,
@@ -168,6 +175,7 @@ function gitServerHandle(s: { server: Server; dir: string; port: number; request
         s.server.closeAllConnections();
       });
       rmSync(s.dir, { recursive: true, force: true });
+      release();
     },
   };
 }

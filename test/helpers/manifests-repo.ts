@@ -9,6 +9,7 @@ import { dirname, join, normalize } from "node:path";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { testTag } from "./test-tag.js";
+import { onExitCleanup } from "./exit-cleanup.js";
 
 /** A temporary directory; `cleanup()` removes it with everything inside. */
 export interface TempDir {
@@ -16,10 +17,17 @@ export interface TempDir {
   cleanup(): Promise<void>;
 }
 
-/** Creates a temp dir named `humops-${prefix}-${tag}-XXXXXX` under the OS temp dir. */
+/** Creates a temp dir named `humops-${prefix}-${tag}-XXXXXX` under the OS temp dir; removed at exit if cleanup() was not called. */
 export async function tempDir(prefix = "tmp"): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), `humops-${prefix}-${testTag()}-`));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+  const release = onExitCleanup(() => fs.rmSync(path, { recursive: true, force: true }));
+  return {
+    path,
+    async cleanup() {
+      await rm(path, { recursive: true, force: true });
+      release();
+    },
+  };
 }
 
 /** Basic-auth credentials for a push or clone. */

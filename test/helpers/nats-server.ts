@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { findExecutable, requireExecutable, spawnUntilReady, stopProcess } from "./process-control.js";
 import type { ServerProcess } from "./process-control.js";
 import { testTag } from "./test-tag.js";
+import { onExitCleanup } from "./exit-cleanup.js";
 
 /** Options of startNats. */
 export interface NatsOptions {
@@ -79,6 +80,12 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
 }
 
 function natsHandle(proc: ServerProcess, opts: NatsOptions & { port: number; dir: string }): NatsServer {
+  // At exit: kill the server first (so it cannot write into the store being removed), then
+  // remove the store. spawnUntilReady's own exit handler reports the leak.
+  const release = onExitCleanup(() => {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
+    rmSync(opts.dir, { recursive: true, force: true });
+  });
   return {
     url: `nats://127.0.0.1:${opts.port}`,
     port: opts.port,
@@ -88,10 +95,13 @@ function natsHandle(proc: ServerProcess, opts: NatsOptions & { port: number; dir
     async stop() {
       await stopProcess(proc.child);
       rmSync(opts.dir, { recursive: true, force: true });
+      release();
     },
     async restart() {
       await stopProcess(proc.child);
-      return startNats(opts);
+      const next = await startNats(opts);
+      release();
+      return next;
     },
   };
 }

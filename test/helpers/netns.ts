@@ -63,7 +63,7 @@ async function deleteNetns(ns: string): Promise<void> {
 export async function createNode(name: string): Promise<NodeHandle> {
   const netns = netnsNameFor(name);
   await runChecked(root, { argv: ["ip", "netns", "add", netns] });
-  const release = onExitCleanup(() => deleteNetnsSync(netns));
+  const release = onExitCleanup(() => deleteNetnsSync(netns), { leakName: `netns ${netns}` });
   const runner = new ZxRunner({ netns });
   let done = false;
   const node: NodeHandle = {

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrerequisiteMissingError, ServerStartError } from "./errors.js";
 import { onExitCleanup } from "./exit-cleanup.js";
@@ -57,9 +57,12 @@ export function spawnUntilReady(opts: {
   let out = "";
   const proc: ServerProcess = { child, pid: child.pid ?? -1, output: () => out };
   // If the test process dies without stop(), the server must not outlive it.
-  const release = onExitCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
+  const release = onExitCleanup(
+    () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    { leakName: `${opts.what} pid ${child.pid}` },
+  );
   child.once("exit", release);
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -77,6 +80,11 @@ export function spawnUntilReady(opts: {
       if (m && !settled) {
         settled = true;
         clearTimeout(timer);
+        // A server the test forgot to stop must not keep the test process alive for ever:
+        // the exit handler kills it and reports it (onExitCleanup leakName).
+        child.unref();
+        (child.stdout as { unref?: () => void } | null)?.unref?.();
+        (child.stderr as { unref?: () => void } | null)?.unref?.();
         child.off("exit", onExit);
         resolve({ proc, match: m });
       }
@@ -99,11 +107,14 @@ export async function stopProcess(child: ChildProcess, graceMs = 5_000, signal: 
   clearTimeout(timer);
 }
 
-/** True when a process with this pid exists (signal 0). */
+/**
+ * True when a process with this pid runs. A zombie (exited, not yet reaped: an orphan waits
+ * for PID 1 to reap it) does not count.
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

@@ -24,10 +24,15 @@ async function listNetns(runner: HostRunner, signal?: AbortSignal): Promise<stri
   return parseNetnsListJson((await runChecked(runner, { argv: ["ip", "-j", "netns", "list"] }, signal ? { signal } : {})).stdout);
 }
 
-/** Reads the node's links and, when it exists, the router namespace's links, route, ip_forward and nat table. */
-export async function readRouterState(runner: HostRunner, netns: string, signal?: AbortSignal): Promise<RouterHostState> {
+/**
+ * Reads the node's links (only `nodeDevices` when given: see ReadOptions.devices) and, when it
+ * exists, the router namespace's links, route, ip_forward and nat table.
+ */
+export async function readRouterState(runner: HostRunner, netns: string, opts: { signal?: AbortSignal; nodeDevices?: readonly string[] } = {}): Promise<RouterHostState> {
+  const signal = opts.signal;
   const ro = signal ? { signal } : {};
-  const [node, all] = await Promise.all([readHostNetState(runner, ro), listNetns(runner, signal)]);
+  const scoped = opts.nodeDevices ? { devices: opts.nodeDevices } : {};
+  const [node, all] = await Promise.all([readHostNetState(runner, { ...ro, ...scoped }), listNetns(runner, signal)]);
   if (!all.includes(netns)) return { node, netnsExists: false };
   const exec = (...argv: string[]) => runChecked(runner, { argv: ["ip", "netns", "exec", netns, ...argv] as [string, ...string[]] }, ro);
   const [inside, route, fwd, nat] = await Promise.all([
@@ -45,6 +50,11 @@ export async function readRouterState(runner: HostRunner, netns: string, signal?
     ipForward: fwd.stdout.trim(),
     natRules: parseIptablesSave(nat.stdout)["nat"]?.rules ?? [],
   };
+}
+
+/** The node-side links a router involves: the bridges it plugs into and its host-side veths. */
+function nodeDevicesOf(m: RouterModel): string[] {
+  return [m.externalBridge, m.externalVeth, ...m.nics.flatMap((n) => [n.bridge, n.hostVeth])];
 }
 
 function checkBridges(m: RouterModel, s: RouterHostState, nodeName: string): void {
@@ -95,12 +105,13 @@ export class RouterDriver implements ResourceDriver {
    */
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
     const m = routerModel(cmd);
-    let s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+    const read = { signal: ctx.signal, nodeDevices: nodeDevicesOf(m) };
+    let s = await readRouterState(ctx.runner, m.netns, read);
     checkBridges(m, s, ctx.node.nodeName);
     const ops = planRouter(m, s);
     if (ops.length > 0) {
       await runOps(ctx.runner, ops, { signal: ctx.signal, mountNsPid: this.#mountNsPid });
-      s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+      s = await readRouterState(ctx.runner, m.netns, read);
     }
     ctx.log.info({ resource: cmd.key, changes: ops.length }, "applied router");
     return observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);
@@ -109,7 +120,6 @@ export class RouterDriver implements ResourceDriver {
   /** Removes the router's veths and namespace (and so its nat table); succeeds when already gone. Throws CommandFailedError. */
   async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
     const netns = routerNetns(cmd);
-    const s = await readRouterState(ctx.runner, netns, ctx.signal);
     let nicVeths: string[] = [];
     try {
       nicVeths = routerModel(cmd).nics.map((n) => n.hostVeth);
@@ -117,7 +127,9 @@ export class RouterDriver implements ResourceDriver {
       // An invalid spec still names its namespace: remove what the identity alone gives.
       ctx.log.warn({ resource: cmd.key, err: e }, "router spec unreadable on removal; removing by identity");
     }
-    const ops = planRouterRemoval(netns, [routerVethNames(netns).host, ...nicVeths], s);
+    const hostVeths = [routerVethNames(netns).host, ...nicVeths];
+    const s = await readRouterState(ctx.runner, netns, { signal: ctx.signal, nodeDevices: hostVeths });
+    const ops = planRouterRemoval(netns, hostVeths, s);
     await runOps(ctx.runner, ops, { signal: ctx.signal, mountNsPid: this.#mountNsPid });
     ctx.log.info({ resource: cmd.key, changes: ops.length }, "removed router");
   }
@@ -140,7 +152,7 @@ export class RouterDriver implements ResourceDriver {
         continue;
       }
       for (const n of m.nics) explained.add(n.hostVeth);
-      const s = await readRouterState(ctx.runner, m.netns, ctx.signal);
+      const s = await readRouterState(ctx.runner, m.netns, { signal: ctx.signal, nodeDevices: nodeDevicesOf(m) });
       const res = observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);
       resources.push(s.netnsExists ? res : { ...res, reason: "NotFound" });
     }

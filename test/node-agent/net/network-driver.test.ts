@@ -6,6 +6,7 @@ import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { DriverContext, NodeEnvironment, ResourceCommand } from "../../../node-agent/driver.js";
 import { NetworkDriver } from "../../../node-agent/net/network-driver.js";
 import { vlanName } from "../../../schemas/host-names.js";
+import { LINK_BATCH, someLinks } from "./fake-host.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 const fullLinks = fixture("ip-addr-d.json");
@@ -33,24 +34,12 @@ function ctx(runner: RecordingRunner, env: Partial<NodeEnvironment> = {}): Drive
   return { runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: { ...node, ...env } };
 }
 
-/** Replies to `ip -d -j -force -batch -` of `addr show dev X` lines from a full `ip -d -j addr show` output, as the kernel would. */
-function someLinks(all: string, stdin: string): { stdout: string; exitCode: number; stderr: string } {
-  const links = JSON.parse(all) as Array<{ ifname: string }>;
-  const names = stdin.trim().split("\n").map((l) => l.replace("addr show dev ", ""));
-  const missing = names.filter((n) => !links.some((l) => l.ifname === n));
-  return {
-    stdout: names.flatMap((n) => links.filter((l) => l.ifname === n).map((l) => JSON.stringify([l]) + "\n")).join(""),
-    exitCode: missing.length > 0 ? 1 : 0,
-    stderr: missing.map((n) => `Device "${n}" does not exist.\nCommand failed -:${names.indexOf(n) + 1}\n`).join(""),
-  };
-}
-
 /** A runner whose host is `before` until a batch runs, `after` from then on. */
 function hostRunner(before: { links: string; nat: string }, after: { links: string; nat: string }): RecordingRunner {
   let changed = false;
   const r = new RecordingRunner();
   r.on(["ip", "-d", "-j", "addr", "show"], () => ({ stdout: changed ? after.links : before.links }));
-  r.on(["ip", "-d", "-j", "-force", "-batch", "-"], (c) => someLinks(changed ? after.links : before.links, c.stdin ?? ""));
+  r.on(LINK_BATCH, (c) => someLinks(changed ? after.links : before.links, c.stdin ?? ""));
   r.on(["iptables-save", "-t", "nat"], () => ({ stdout: changed ? after.nat : before.nat }));
   r.on(["bridge", "-j", "fdb", "show"], { stdout: "[]" });
   r.onPrefix(["bridge", "-j", "fdb", "show", "dev"], { stdout: "[]" });

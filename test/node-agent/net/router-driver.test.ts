@@ -8,6 +8,7 @@ import { renderRouterNat } from "../../../node-agent/net/router-nat.js";
 import { readRouterSpec } from "../../../node-agent/net/router-spec.js";
 import { routerModel, routerNetns, routerVethNames } from "../../../node-agent/net/router-model.js";
 import { bridgeName } from "../../../schemas/host-names.js";
+import { LINK_BATCH, someLinks } from "./fake-host.js";
 
 const spec = {
   externalGateway: "192.168.10.254",
@@ -52,7 +53,7 @@ const inside = links([
 function fakeNode(opts: { exists?: boolean; node?: string } = {}): RecordingRunner {
   let exists = opts.exists ?? false;
   const r = new RecordingRunner();
-  r.on(["ip", "-d", "-j", "addr", "show"], () => ({ stdout: exists ? nodeAfter : (opts.node ?? nodeBefore) }));
+  r.on(LINK_BATCH, (c) => someLinks(exists ? nodeAfter : (opts.node ?? nodeBefore), c.stdin ?? ""));
   r.on(["ip", "-j", "netns", "list"], () => ({ stdout: exists ? JSON.stringify([{ name: R }]) : "" }));
   r.on(["nsenter", "--target", "4242", "--mount", "--", "ip", "netns", "add", R], () => ((exists = true), {}));
   r.on(["nsenter", "--target", "4242", "--mount", "--", "ip", "netns", "del", R], () => ((exists = false), {}));
@@ -96,7 +97,9 @@ T("apply on a fresh node: netns, veths, addresses, route, ip_forward, nat table,
 T("a no-op re-apply runs reads only", async () => {
   const r = fakeNode({ exists: true });
   const res = await new RouterDriver({ mountNsPid: 4242 }).apply(vr, ctx(r));
-  assert.ok(r.argvs.every((a) => !a.includes("-batch") && !a.includes("iptables-restore") && !a.includes("-w")), JSON.stringify(r.argvs));
+  const reads = new Set([LINK_BATCH.join(" "), "ip -j netns list", `ip -n ${R} -d -j addr show`, `ip -n ${R} -j route show default`,
+    `ip netns exec ${R} sysctl -n net.ipv4.ip_forward`, `ip netns exec ${R} iptables-save -t nat`]);
+  assert.ok(r.argvs.every((a) => reads.has(a.join(" "))), JSON.stringify(r.argvs));
   assert.is(res.state, "Running");
 });
 
@@ -109,13 +112,13 @@ T("missing external bridge: MissingDeviceError with the reason, nothing changed"
     assert.is((e as { code?: string }).code, "MISSING_DEVICE");
     assert.is((e as Error).message, "external bridge exBr not found on node worker2; create it or fix the pool's bridgeName");
   }
-  assert.equal(r.argvs, [["ip", "-d", "-j", "addr", "show"], ["ip", "-j", "netns", "list"]]);
+  assert.equal(r.argvs, [[...LINK_BATCH], ["ip", "-j", "netns", "list"]]);
 });
 
 T("remove: veths inside deleted (taking their host ends), then the namespace", async () => {
   const r = fakeNode({ exists: true });
   await new RouterDriver({ mountNsPid: 4242 }).remove(vr, ctx(r));
-  const changes = r.commands.filter((c) => c.argv.includes("-batch") || c.argv[0] === "nsenter");
+  const changes = r.commands.filter((c) => (c.argv.includes("-batch") && !c.argv.includes("-force")) || c.argv[0] === "nsenter");
   assert.equal(changes, [
     { argv: ["ip", "-n", R, "-batch", "-"], stdin: `link del ext0\nlink del ${nic.router}\n` },
     { argv: ["nsenter", "--target", "4242", "--mount", "--", "ip", "netns", "del", R] },

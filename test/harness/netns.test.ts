@@ -119,8 +119,7 @@ netns("node names that could reach ip as options are refused", async () => {
 
 netns("the leak guard finds a netns left behind, and is quiet once it is gone", async (ctx) => {
   const leaked = await createNode("leak");
-  // Tag only: other processes' humops-named namespaces may come and go meanwhile.
-  const leaks = await findLeaks(ctx.before, { humopsNames: false });
+  const leaks = await findLeaks(ctx.before);
   assert.equal(leaks, [{ kind: "netns", name: leaked.netns }]);
   try {
     await assertNoLeaks(ctx.before);
@@ -130,7 +129,21 @@ netns("the leak guard finds a netns left behind, and is quiet once it is gone", 
     assert.is((e as HostLeakError).code, "HOST_LEAK");
   }
   await leaked.cleanup();
-  assert.equal(await findLeaks(ctx.before, { humopsNames: false }), []);
+  assert.equal(await findLeaks(ctx.before), []);
+});
+
+netns("the leak guard reports netns by tag or by name, humops-named ones only when asked", async (ctx) => {
+  const after: HostSnapshot = {
+    ...ctx.before,
+    netns: [...ctx.before.netns, `${testTag()}-n1`, "hmraaaaaaaaaaaa", "hmrbbbbbbbbbbbb", "foreign"],
+  };
+  assert.equal(await findLeaks(ctx.before, {}, after), [{ kind: "netns", name: `${testTag()}-n1` }]);
+  assert.equal(await findLeaks(ctx.before, { names: ["hmrbbbbbbbbbbbb"] }, after), [
+    { kind: "netns", name: `${testTag()}-n1` },
+    { kind: "netns", name: "hmrbbbbbbbbbbbb" },
+  ]);
+  const all = await findLeaks(ctx.before, { humopsNetns: true }, after);
+  assert.equal(all.map((l) => l.name), [`${testTag()}-n1`, "hmraaaaaaaaaaaa", "hmrbbbbbbbbbbbb"]);
 });
 
 netns("the leak guard reports root links and iptables rules that appeared", async (ctx) => {

@@ -4,9 +4,15 @@
  * `iptables-save`), never changes it.
  *
  * What counts as a leak, so that parallel tests of other processes do not trip it:
- * - a network namespace that appeared and carries this process's tag (or a humops name);
- * - a link in the root namespace that appeared and carries the tag or a humops name;
+ * - a network namespace that appeared and carries this process's tag, or is one of
+ *   `opts.names` (e.g. the router netns names the test made its agent create);
+ * - a link in the root namespace that appeared and carries the tag or a humops name (no humops
+ *   link may ever be in the root namespace, whoever made it);
  * - any iptables rule that appeared in the root namespace (nothing may ever add one).
+ *
+ * Humops-named namespaces are not reported by default: netns names are global and
+ * deterministic, so another process running the same test at the same time makes the same
+ * ones. Pass `names`, or `humopsNetns: true` when nothing else runs on the machine.
  */
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
@@ -30,8 +36,12 @@ export interface Leak {
 export interface LeakOptions {
   /** The tag marking this test's objects; default `testTag()`. */
   readonly tag?: string;
-  /** Also report new humops-named (`isHumopsName`) netns and links; default true. */
+  /** Report new humops-named (`isHumopsName`) links in the root namespace; default true. */
   readonly humopsNames?: boolean;
+  /** Report every new humops-named netns too; default false (see file header). */
+  readonly humopsNetns?: boolean;
+  /** Host object names (netns or root links) this test made and must have removed. */
+  readonly names?: readonly string[];
 }
 
 const root = new ZxRunner();
@@ -73,15 +83,15 @@ export async function snapshotHost(): Promise<HostSnapshot> {
 export async function findLeaks(before: HostSnapshot, opts: LeakOptions = {}, after?: HostSnapshot): Promise<Leak[]> {
   const now = after ?? (await snapshotHost());
   const tag = opts.tag ?? testTag();
-  const humops = opts.humopsNames ?? true;
-  const ours = (n: string): boolean => n.includes(tag) || (humops && isHumopsName(n));
+  const named = new Set(opts.names ?? []);
+  const ours = (humops: boolean) => (n: string): boolean => n.includes(tag) || named.has(n) || (humops && isHumopsName(n));
   const appeared = (was: readonly string[], is: readonly string[]): string[] => {
     const old = new Set(was);
     return is.filter((x) => !old.has(x));
   };
   return [
-    ...appeared(before.netns, now.netns).filter(ours).map((name) => ({ kind: "netns" as const, name })),
-    ...appeared(before.links, now.links).filter(ours).map((name) => ({ kind: "link" as const, name })),
+    ...appeared(before.netns, now.netns).filter(ours(opts.humopsNetns ?? false)).map((name) => ({ kind: "netns" as const, name })),
+    ...appeared(before.links, now.links).filter(ours(opts.humopsNames ?? true)).map((name) => ({ kind: "link" as const, name })),
     ...appeared(before.iptables, now.iptables).map((name) => ({ kind: "iptables" as const, name })),
   ];
 }

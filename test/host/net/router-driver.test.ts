@@ -97,7 +97,11 @@ R("refuses a missing external bridge with a clear reason", async (c) => {
 });
 
 R("apply: router is Running, external IPs DNAT in and SNAT out, natGatewayIP SNAT, port forward", async (c) => {
+  const fwd = async (): Promise<string> => (await c.node.execChecked(["sysctl", "-n", "net.ipv4.ip_forward"])).stdout.trim();
+  const nodeForward = await fwd();
   const res = await new RouterDriver().apply(vr1, driverContext(c.node));
+  assert.is(await fwd(), nodeForward, "ip_forward of the node untouched");
+  assert.is((await c.node.execChecked(["ip", "netns", "exec", rns, "sysctl", "-n", "net.ipv4.ip_forward"])).stdout.trim(), "1");
   assert.is(res.state, "Running", JSON.stringify(res.drift));
   assert.equal(res.drift, undefined);
   const ping = await c.inet.exec(["ping", "-c", "1", "-W", "2", "203.0.113.10"]);

@@ -59,3 +59,13 @@ export class UnsupportedLinkTypeError extends Error {
     this.linkType = linkType;
   }
 }
+
+/** The VXLAN id (VNI) is already used on this node by another link: two networks share a spec.id. */
+export class IdInUseError extends Error {
+  override readonly name = "IdInUseError";
+  readonly code = "ID_IN_USE" as const;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

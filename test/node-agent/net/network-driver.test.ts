@@ -184,4 +184,15 @@ D("an unsupported link type from the kernel becomes UnsupportedLinkTypeError", a
   }
 });
 
+D("a VNI already used by another link becomes IdInUseError", async () => {
+  const r = hostRunner({ links: bareLinks, nat: "" }, { links: bareLinks, nat: "" });
+  r.on(["ip", "-batch", "-"], { exitCode: 2, stderr: "Error: A VXLAN device with the specified VNI already exists.\nCommand failed -:3\n" });
+  try {
+    await new NetworkDriver().apply(net1(), ctx(r));
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code?: string }).code, "ID_IN_USE");
+  }
+});
+
 D.run();

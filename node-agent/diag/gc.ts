@@ -67,7 +67,7 @@ async function removeTarget(t: OrphanTarget, opts: GcOptions): Promise<void> {
       return;
     }
     case "netns": {
-      const s = await readRouterState(runner, t.name, signal);
+      const s = await readRouterState(runner, t.name);
       await runOps(runner, planRouterRemoval(t.name, [routerVethNames(t.name).host], s), { signal, mountNsPid: opts.mountNsPid ?? process.pid });
       return;
     }

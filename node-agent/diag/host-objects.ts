@@ -47,7 +47,7 @@ async function networkObjects(cmd: ResourceCommand, ctx: DriverContext): Promise
 
 async function routerObjects(cmd: ResourceCommand, ctx: DriverContext): Promise<HostObject[]> {
   const netns = routerNetns(cmd);
-  const s = await readRouterState(ctx.runner, netns, ctx.signal);
+  const s = await readRouterState(ctx.runner, netns);
   const inside = [...(s.inside?.links.values() ?? [])].map((l) => `${l.name}${l.addresses.length ? ` ${l.addresses.map((a) => `${a.address}/${a.prefix}`).join(",")}` : ""}`);
   const objs: HostObject[] = [{ type: "netns", name: netns, exists: s.netnsExists, live: s.netnsExists ? { links: inside, gateway: s.gateway ?? null, ipForward: s.ipForward ?? null } : {} }];
   objs.push(linkObject("veth", routerVethNames(netns).host, s.node.links));

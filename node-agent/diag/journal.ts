@@ -65,7 +65,7 @@ export function parseJournalLine(line: string): JournalEntry | undefined {
     ["generation", num(r["generation"])],
     ["ok", typeof (r["ok"] ?? result["ok"]) === "boolean" ? (r["ok"] ?? result["ok"]) : undefined],
     ["durationMs", num(r["durationMs"] ?? result["durationMs"])],
-    ["error", errorText(r["error"] ?? result["error"])],
+    ["error", errorText(r["error"] ?? result["error"] ?? (result["ok"] === false ? { reason: result["reason"], message: result["message"] } : undefined))],
     ["state", str(r["state"]) ?? str(observed?.["state"])],
   ];
   const event = str(r["event"]) ?? str(r["phase"]) ?? str(r["stage"]) ?? str(r["type"]) ?? "event";

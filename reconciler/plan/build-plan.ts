@@ -25,6 +25,8 @@ export interface PlanInput {
   readonly validation?: ValidationResult;
   /** The Planner's diff memo (unchanged resources are not diffed again). */
   readonly diffMemo?: DiffMemo;
+  /** `applied` already indexed by key (the Planner reuses it while `applied` is the same array). */
+  readonly appliedIndex?: ReadonlyMap<ResourceKey, AppliedResource>;
 }
 
 function nameOf(key: ResourceKey): string {
@@ -65,7 +67,7 @@ export function buildPlan(input: PlanInput): Plan {
   const { load } = input;
   const validation = input.validation ?? validateResources(load.resources, load.invalidKeys);
   const diagnostics: Diagnostic[] = [...load.diagnostics, ...validation.diagnostics].sort(compareDiagnostics);
-  const applied = indexApplied(input.applied);
+  const applied = input.appliedIndex ?? indexApplied(input.applied);
   const changes = diffResources(load.resources, applied, input.diffMemo);
   const held = heldResources(load, validation, applied);
   holdReplacesInFailedFiles(load, changes, held);

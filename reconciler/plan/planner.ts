@@ -7,7 +7,8 @@ import { loadManifests } from "../manifest/load-manifests.js";
 import { ParseCache } from "../manifest/parse-cache.js";
 import type { LoadResult, ManifestFile } from "../manifest/types.js";
 import type { AppliedResource } from "../diff/types.js";
-import type { DiffMemo } from "../diff/diff-resources.js";
+import type { ResourceKey } from "../../schemas/kinds.js";
+import { indexApplied, type DiffMemo } from "../diff/diff-resources.js";
 import { buildPlan } from "./build-plan.js";
 import { allowsMassDelete } from "./trailers.js";
 import type { Plan } from "./types.js";
@@ -25,6 +26,8 @@ export interface PlanRequest {
 export class Planner {
   readonly #cache = new ParseCache();
   readonly #diffMemo: DiffMemo = new Map();
+  #appliedList: readonly AppliedResource[] | undefined;
+  #appliedIndex: ReadonlyMap<ResourceKey, AppliedResource> | undefined;
   #lastLoad: LoadResult | undefined;
 
   /** True when `path` at `blobId` is already parsed, so its text need not be read. */
@@ -42,11 +45,20 @@ export class Planner {
     return loadManifests(files, { cache: this.#cache });
   }
 
-  /** Loads (through the cache), validates, diffs and orders. Throws only PlanCycleError. */
+  /**
+   * Loads (through the cache), validates, diffs and orders. Pass the same `applied` array again
+   * when it has not changed: its index is reused. Throws only PlanCycleError.
+   */
   plan(req: PlanRequest): Plan {
     const load = this.load(req.files);
     this.#cache.retain(req.files);
     this.#lastLoad = load;
-    return buildPlan({ load, applied: req.applied, allowMassDelete: allowsMassDelete(req.commitMessage ?? ""), diffMemo: this.#diffMemo });
+    if (this.#appliedList !== req.applied) {
+      this.#appliedList = req.applied;
+      this.#appliedIndex = indexApplied(req.applied);
+    }
+    const appliedIndex = this.#appliedIndex!;
+    const allowMassDelete = allowsMassDelete(req.commitMessage ?? "");
+    return buildPlan({ load, applied: req.applied, appliedIndex, allowMassDelete, diffMemo: this.#diffMemo });
   }
 }

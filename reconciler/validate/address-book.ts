@@ -42,22 +42,21 @@ export interface Placement {
 /** Parses an address and checks it lies inside `cidr` as a host address; undefined when it is not usable. */
 export function place(ctx: ValidationContext, p: Placement): Address | undefined {
   const a = parseAddress(p.text);
-  const field = () => fieldPath(p.pointer);
   if (!a) {
-    ctx.report(p.res, p.pointer, "BAD_ADDRESS", `${field()} "${p.text}" is not an IPv4 address; write it as a.b.c.d`);
+    ctx.report(p.res, p.pointer, "BAD_ADDRESS", `${fieldPath(p.pointer)} "${p.text}" is not an IPv4 address; write it as a.b.c.d`);
     return undefined;
   }
   if (!p.cidr) return a;
   if (!contains(p.cidr, a)) {
-    ctx.report(p.res, p.pointer, "ADDRESS_OUTSIDE_CIDR", `${field()} ${a.text} is outside ${p.where} ${p.cidr.text}; pick an address inside ${p.cidr.text}`);
+    ctx.report(p.res, p.pointer, "ADDRESS_OUTSIDE_CIDR", `${fieldPath(p.pointer)} ${a.text} is outside ${p.where} ${p.cidr.text}; pick an address inside ${p.cidr.text}`);
     return undefined;
   }
   if (isReserved(p.cidr, a)) {
-    ctx.report(p.res, p.pointer, "ADDRESS_RESERVED", `${field()} ${a.text} is the network or broadcast address of ${p.cidr.text}; pick a host address`);
+    ctx.report(p.res, p.pointer, "ADDRESS_RESERVED", `${fieldPath(p.pointer)} ${a.text} is the network or broadcast address of ${p.cidr.text}; pick a host address`);
     return undefined;
   }
   if (a.prefix !== undefined && a.prefix !== p.cidr.range[1]) {
-    ctx.report(p.res, p.pointer, "PREFIX_MISMATCH", `${field()} has prefix /${a.prefix} but ${p.where} is ${p.cidr.text}; write /${p.cidr.range[1]}`);
+    ctx.report(p.res, p.pointer, "PREFIX_MISMATCH", `${fieldPath(p.pointer)} has prefix /${a.prefix} but ${p.where} is ${p.cidr.text}; write /${p.cidr.range[1]}`);
   }
   return a;
 }

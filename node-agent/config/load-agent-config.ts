@@ -36,12 +36,13 @@ export interface MachineFacts {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-function machine(): MachineFacts {
+/** The facts of this machine. */
+export function machineFacts(): MachineFacts {
   return { hostname: hostname(), cpus: cpus().length, memoryBytes: totalmem(), env: process.env };
 }
 
 /** Reads and resolves the config file at `path`. Throws AgentConfigError (with every problem and its line) when it cannot be used. */
-export async function loadAgentConfig(path: string, facts: MachineFacts = machine()): Promise<LoadedAgentConfig> {
+export async function loadAgentConfig(path: string, facts: MachineFacts = machineFacts()): Promise<LoadedAgentConfig> {
   const abs = resolve(path);
   let text: string;
   try {

@@ -1,0 +1,130 @@
+/**
+ * The production agent: the runtime of agent.ts with the real adapters (NatsAgentBus,
+ * ZxRunner, the network, router, disk, image and VM drivers), the nodectl socket and the disk
+ * download API. Used by `humops agent` and `humops up`; every adapter can be injected instead.
+ */
+import { readFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import { validateAgentConfig } from "../../schemas/validators.js";
+import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
+import type { AgentBus } from "../bus/agent-bus.js";
+import { NatsAgentBus } from "../bus/nats-agent-bus.js";
+import type { AgentSettings } from "../config/agent-settings.js";
+import { AgentConfigError } from "../config/errors.js";
+import { machineFacts, resolveSettings } from "../config/load-agent-config.js";
+import { startDiagServer } from "../diag/socket-server.js";
+import { diagSocketPath } from "../diag/node-config.js";
+import type { ResourceDriver } from "../driver.js";
+import type { HostRunner } from "../host/host-runner.js";
+import { ZxRunner } from "../host/zx-runner.js";
+import { NetworkDriver, RouterDriver } from "../net/index.js";
+import { BlockStorageDriver } from "../storage/blockstorage-driver.js";
+import { startDownloadApi, storageFileResolver } from "../storage/download-api.js";
+import { ImageEntityDriver } from "../storage/imageentity-driver.js";
+import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
+import { VmDriver } from "../vm/vm-driver.js";
+import { startAgent as startRuntime, type Agent } from "./agent.js";
+import { StateStore } from "./state-store.js";
+import { join } from "node:path";
+
+/** Options of the production agent; only config and log are required. */
+export interface LaunchOptions {
+  /** Resolved settings, or a raw agent config object (as in config.yaml; relative paths against the cwd). */
+  readonly config: AgentSettings | Record<string, unknown>;
+  readonly log: Logger;
+  readonly agentVersion?: string;
+  readonly bus?: AgentBus;
+  readonly runner?: HostRunner;
+  readonly drivers?: readonly ResourceDriver[];
+  readonly onResult?: (cmd: NodeCommand, result: CommandResult) => void;
+  /** Serve nodectl on `<dataDir>/nodectl.sock`; default true. */
+  readonly diagSocket?: boolean;
+}
+
+function isSettings(c: LaunchOptions["config"]): c is AgentSettings {
+  return typeof c["node"] === "object" && typeof c["capacity"] === "object";
+}
+
+/** Resolves a raw config object; throws AgentConfigError when invalid. */
+function settingsOf(config: LaunchOptions["config"]): AgentSettings {
+  if (isSettings(config)) return config;
+  const checked = validateAgentConfig(config);
+  const problem = (pointer: string, message: string) => ({ file: "(config object)", line: 0, column: 0, pointer, message });
+  if (!checked.ok) throw new AgentConfigError("(config object)", checked.errors.map((e) => problem(e.pointer, e.message)));
+  const r = resolveSettings(checked.value, process.cwd(), machineFacts());
+  if (!r.ok) throw new AgentConfigError("(config object)", r.problems.map((p) => problem(p.pointer, p.message)));
+  return r.value;
+}
+
+/** The real drivers of every kind a node serves. */
+export function productionDrivers(settings: AgentSettings, accelerator: AcceleratorProbe): ResourceDriver[] {
+  const vm = settings.raw.vm;
+  return [
+    new NetworkDriver(),
+    new RouterDriver(),
+    new BlockStorageDriver(),
+    new ImageEntityDriver(),
+    new VmDriver({
+      accelerator: accelerator.accelerator === "kvm" ? "kvm" : "tcg",
+      ...(vm?.powerOffTimeoutSeconds !== undefined ? { powerOffTimeoutMs: vm.powerOffTimeoutSeconds * 1000 } : {}),
+    }),
+  ];
+}
+
+/**
+ * Starts the production agent. Resolves once registered and serving; throws AgentConfigError
+ * for an invalid config, and the bus's error when nats-server refuses it.
+ */
+export async function startAgent(o: LaunchOptions): Promise<Agent> {
+  const settings = settingsOf(o.config);
+  const runner = o.runner ?? new ZxRunner();
+  const accelerator = settings.accelerator === "tcg" ? { accelerator: "tcg" as const, reason: "vm.accelerator: tcg" } : await probeAccelerator(runner);
+  const drivers = o.drivers ?? productionDrivers(settings, accelerator);
+  const log = o.log.child({ node: settings.node.nodeName });
+  const bus = o.bus ?? (await NatsAgentBus.connect({ ...settings.nats, node: settings.node.nodeName, log }));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion }));
+    const dl = await serveDownloads(settings, runner, log);
+    if (dl) stops.push(dl);
+    const agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(o.onResult ? { onResult: o.onResult } : {}) });
+    return { ...agent, stop: async () => {
+      await agent.stop();
+      for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
+    } };
+  } catch (e) {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await bus.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function serveNodectl(o: { settings: AgentSettings; drivers: readonly ResourceDriver[]; runner: HostRunner; log: Logger; accelerator: AcceleratorProbe; version: string | undefined }): Promise<() => Promise<void>> {
+  const env = o.settings.node;
+  const state = new StateStore(join(env.dataDir, "state"), o.log);
+  const startedAt = new Date().toISOString();
+  const server = await startDiagServer({
+    socketPath: diagSocketPath(env.dataDir),
+    getStatus: () => ({ version: o.version ?? "0.0.0-dev", nodeName: env.nodeName, startedAt, pid: process.pid, capacity: o.settings.capacity, accelerator: o.accelerator }),
+    drivers: o.drivers,
+    driverContext: () => ({ runner: o.runner, log: o.log, signal: new AbortController().signal, node: env }),
+    knownCommands: async () => (await state.all()).filter((s) => s.command.op === "apply").map((s) => s.command),
+    log: o.log,
+  });
+  return () => server.close();
+}
+
+async function serveDownloads(settings: AgentSettings, runner: HostRunner, log: Logger): Promise<(() => Promise<void>) | undefined> {
+  const api = settings.raw.blockStorageAgentConfig?.downloadAPI;
+  if (api?.tokenFile === undefined) return undefined;
+  const token = (await readFile(api.tokenFile, "utf8")).trim();
+  const server = await startDownloadApi({
+    listenAddress: api.listenAddress ?? "0.0.0.0",
+    listenPort: api.listenPort ?? 8082,
+    token,
+    resolve: storageFileResolver(settings.node, runner),
+    log,
+  });
+  log.info({ url: server.baseUrl }, "download api listening");
+  return () => server.close();
+}

@@ -3,6 +3,7 @@
  * exact size in bytes, source, deletion policy. Pure.
  */
 import type { ResourceCommand } from "../../schemas/protocol-types.js";
+import { parseBytes } from "../../schemas/quantity.js";
 import { StorageError } from "./errors.js";
 import { assertSafeParts, type DiskId } from "./layout.js";
 
@@ -24,20 +25,15 @@ export interface DiskSpec {
   readonly retain: boolean;
 }
 
-const UNIT: Readonly<Record<string, number>> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-
 /**
- * Bytes of a humstack quantity: K, M, G, T (and Ki, Mi, Gi, Ti) are powers of 1024; no unit is
- * bytes. Throws INVALID_SPEC on anything else, never returns 0 for garbage.
- * (Kept local until schemas/quantity.ts parseBytes lands; same meaning, CONTRACT.md §1.)
+ * Bytes of a humstack quantity (schemas/quantity.ts parseBytes: K, M, G, T and Ki..Ti are
+ * powers of 1024). Throws INVALID_SPEC on anything else and on 0: a disk has a size.
  */
 export function parseSizeBytes(q: unknown, field: string): number {
-  const m = typeof q === "string" ? /^([0-9]+)([KMGT]?)i?$/.exec(q) : null;
-  const n = typeof q === "number" ? q : m ? Number(m[1]) * UNIT[m[2] ?? ""]! : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0 || (m && m[0].endsWith("i") && m[2] === "")) {
-    throw new StorageError("INVALID_SPEC", `${field}: ${JSON.stringify(q)} is not a size (e.g. 10G, 512M, 1073741824)`);
-  }
-  return n;
+  const res = typeof q === "string" || typeof q === "number" ? parseBytes(q) : { ok: false as const, message: `${JSON.stringify(q)} is not a size` };
+  if (!res.ok) throw new StorageError("INVALID_SPEC", `${field}: ${res.message}`);
+  if (res.bytes === 0) throw new StorageError("INVALID_SPEC", `${field}: a disk cannot be 0 bytes`);
+  return res.bytes;
 }
 
 function parseSource(from: unknown): DiskSource {

@@ -42,6 +42,24 @@ export function findExecutable(name: string, hint: string): string {
   throw new PrerequisiteMissingError({ path: name, hint });
 }
 
+/** Kills `child` at exit if the test never stopped it, naming it as a leak (onExitCleanup). */
+function killAtExit(child: ChildProcess, what: string): void {
+  const release = onExitCleanup(
+    () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    { leakName: `${what} pid ${child.pid}` },
+  );
+  child.once("exit", release);
+}
+
+/** Lets the test process exit while `child` runs: a forgotten server must not hang the test. */
+function unrefAll(child: ChildProcess): void {
+  child.unref();
+  (child.stdout as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+}
+
 /**
  * Spawns argv and resolves once its output matches `ready` (the match is returned).
  * Throws ServerStartError (after killing it) if it exits first or `timeoutMs` passes.
@@ -56,14 +74,8 @@ export function spawnUntilReady(opts: {
   const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const proc: ServerProcess = { child, pid: child.pid ?? -1, output: () => out };
-  // If the test process dies without stop(), the server must not outlive it.
-  const release = onExitCleanup(
-    () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    },
-    { leakName: `${opts.what} pid ${child.pid}` },
-  );
-  child.once("exit", release);
+  killAtExit(child, opts.what);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (reason: string, cause?: unknown): void => {
@@ -73,23 +85,18 @@ export function spawnUntilReady(opts: {
       child.kill("SIGKILL");
       reject(new ServerStartError({ what: opts.what, reason, log: out }, cause ? { cause } : undefined));
     };
-    const timer = setTimeout(() => fail(`not ready after ${opts.timeoutMs ?? 10_000} ms`), opts.timeoutMs ?? 10_000);
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    const onExit = (code: number | null, sig: string | null): void => fail(`exited (code ${code}, signal ${sig})`);
     const onData = (d: Buffer): void => {
       out += d.toString();
       const m = out.match(opts.ready);
-      if (m && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        // A server the test forgot to stop must not keep the test process alive for ever:
-        // the exit handler kills it and reports it (onExitCleanup leakName).
-        child.unref();
-        (child.stdout as { unref?: () => void } | null)?.unref?.();
-        (child.stderr as { unref?: () => void } | null)?.unref?.();
-        child.off("exit", onExit);
-        resolve({ proc, match: m });
-      }
+      if (!m || settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unrefAll(child);
+      child.off("exit", onExit);
+      resolve({ proc, match: m });
     };
-    const onExit = (code: number | null, sig: string | null): void => fail(`exited (code ${code}, signal ${sig})`);
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.once("exit", onExit);

@@ -9,12 +9,13 @@
  * resolved against the config file's directory).
  */
 import { readFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { cpus, hostname, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import type { AgentConfig } from "../../schemas/generated/agent-config.js";
 import { validateAgentConfig } from "../../schemas/validators.js";
 import type { NodeEnvironment } from "../driver.js";
+import { capacityOf, type Amount } from "./allocation.js";
 import { NodectlConfigError } from "./errors.js";
 
 /** The default data directory of an agent started without `dataDir`. */
@@ -35,6 +36,8 @@ export interface NodectlTarget {
   readonly nats?: AgentConfig["nats"];
   /** The config's vm.accelerator (auto, kvm, tcg). */
   readonly accelerator?: "auto" | "kvm" | "tcg";
+  /** The node's capacity as the agent registers it (config limits, else the machine's). */
+  readonly capacity: Amount;
 }
 
 /** The socket path of the agent whose data lives in `dataDir`. */
@@ -68,6 +71,7 @@ export function targetFromConfig(cfg: AgentConfig, baseDir: string, configPath?:
     stateDir: join(dataDir, "state"),
     ...(cfg.nats ? { nats: cfg.nats } : {}),
     ...(cfg.vm?.accelerator ? { accelerator: cfg.vm.accelerator } : {}),
+    capacity: capacityOf(cfg, { vcpus: cpus().length, memoryBytes: totalmem() }),
   };
 }
 

@@ -4,6 +4,7 @@
  * the agent is not reachable.
  */
 import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
+import { allocatedBy } from "./allocation.js";
 import type { AgentStatusSnapshot } from "./agent-status.js";
 import { readJournal } from "./journal.js";
 import type { NodeView } from "./node-view.js";
@@ -25,8 +26,8 @@ export interface StatusReport {
   };
   readonly nats?: AgentStatusSnapshot["nats"];
   readonly controllerLastSeenAt?: string;
-  readonly capacity?: AgentStatusSnapshot["capacity"];
-  readonly allocated?: AgentStatusSnapshot["allocated"];
+  readonly capacity: { readonly vcpus: number; readonly memoryBytes: number };
+  readonly allocated: { readonly vcpus: number; readonly memoryBytes: number };
   readonly accelerator?: AcceleratorProbe;
   /** Resources per kind per observed state. */
   readonly resources: Record<string, Record<string, number>>;
@@ -74,8 +75,9 @@ export async function buildStatusReport(view: NodeView, now = new Date()): Promi
     agent: agentPart(view, now),
     ...(s?.nats ? { nats: s.nats } : {}),
     ...(s?.controllerLastSeenAt ? { controllerLastSeenAt: s.controllerLastSeenAt } : {}),
-    ...(s?.capacity ? { capacity: s.capacity } : {}),
-    ...(s?.allocated ? { allocated: s.allocated } : {}),
+    // The agent's own figures when it gives them; else the config's and the declared VMs'.
+    capacity: s?.capacity ?? view.target.capacity,
+    allocated: s?.allocated ?? allocatedBy(inv.known),
     accelerator,
     resources: countByState(resourceRows(inv)),
     ...(lastError ? { lastError } : {}),

@@ -134,6 +134,9 @@ T("agent stopped and qemu killed by hand: ls and drift show the VM stopped again
   const vm = d.json.drift.find((x: { key: string }) => x.key.endsWith("/vm1"));
   assert.ok(vm.problems.includes("qemu process not running"), vm.problems.join("; "));
   assert.equal(d.json.drift.length, 1, JSON.stringify(d.json.drift));
+  const st = await nodectl(c.n, ["status", "-o", "json"]);
+  assert.equal([st.json.agent.reachable, st.json.allocated], [false, { vcpus: 1, memoryBytes: 256 * 1024 * 1024 }]);
+  assert.equal(st.json.resources["systemv0/virtualmachine"], { Stopped: 1 });
 });
 
 T.run();

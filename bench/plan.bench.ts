@@ -155,4 +155,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes("--child")) child();
-else if (process.argv[1]?.endsWith("plan.bench.ts")) await main();
+else if (process.argv[1]?.endsWith("plan.bench.ts")) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -28,16 +28,28 @@ export function diffResources(
   applied: ReadonlyMap<ResourceKey, AppliedResource>,
   memo?: DiffMemo,
 ): Change[] {
-  const keys = [...new Set([...desired.keys(), ...applied.keys()])].sort();
   const out: Change[] = [];
-  for (const key of keys) {
-    const d = desired.get(key);
-    const a = applied.get(key);
+  const visit = (key: ResourceKey, d: DesiredResource | undefined, a: AppliedResource | undefined): void => {
     const hit = memo?.get(key);
-    const change = hit && hit.d === d && hit.a === a ? hit.change : diffResource(d, a);
-    memo?.set(key, { d, a, change });
+    let change = hit?.change;
+    if (!hit || hit.d !== d || hit.a !== a) {
+      change = diffResource(d, a);
+      memo?.set(key, { d, a, change });
+    }
     if (change) out.push(change);
+  };
+  let count = 0;
+  for (const [key, d] of desired) {
+    visit(key, d, applied.get(key));
+    count++;
   }
-  if (memo && memo.size > keys.length) for (const k of memo.keys()) if (!desired.has(k) && !applied.has(k)) memo.delete(k);
+  for (const [key, a] of applied) {
+    if (desired.has(key)) continue;
+    visit(key, undefined, a);
+    count++;
+  }
+  // Sorting only the changes (not every key) keeps a re-plan of a large tree cheap.
+  out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  if (memo && memo.size > count) for (const k of memo.keys()) if (!desired.has(k) && !applied.has(k)) memo.delete(k);
   return out;
 }

@@ -51,7 +51,8 @@ export class Planner {
    */
   plan(req: PlanRequest): Plan {
     const load = this.load(req.files);
-    this.#cache.retain(req.files);
+    // Bound the cache without rebuilding its key set on every round.
+    if (this.#cache.size > req.files.length * 1.5 + 16) this.#cache.retain(req.files);
     this.#lastLoad = load;
     if (this.#appliedList !== req.applied) {
       this.#appliedList = req.applied;

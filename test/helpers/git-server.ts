@@ -92,6 +92,10 @@ function cgiEnv(req: IncomingMessage, dir: string, remoteUser: string | undefine
 /** Runs git-http-backend for one request, streaming the body in and the CGI response out. */
 function serveCgi(req: IncomingMessage, res: ServerResponse, env: NodeJS.ProcessEnv, done: (s: number) => void): void {
   const cgi = spawn(BACKEND, [], { env, stdio: ["pipe", "pipe", "pipe"] });
+  // A client that goes away (or stop()) must not leave a backend running.
+  res.once("close", () => {
+    if (cgi.exitCode === null && cgi.signalCode === null) cgi.kill("SIGKILL");
+  });
   req.pipe(cgi.stdin);
   cgi.stdin.on("error", () => undefined); // the backend may answer before reading everything
   let head = Buffer.alloc(0);

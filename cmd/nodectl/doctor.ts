@@ -16,7 +16,7 @@ export function registerDoctor(program: Command, deps: NodectlDeps, state: RunSt
     .action(action(deps, state, async (opts: OutputOpts) => {
       const json = isJson(opts);
       const view = await openView(deps, program);
-      const checks = await runDoctor({ target: view.target, runner: deps.runner, ...(view.agent.reachable ? { status: view.agent.status } : {}) });
+      const checks = await runDoctor({ target: view.target, runner: view.ctx.runner, ...(view.agent.reachable ? { status: view.agent.status } : {}) });
       const ok = checks.every((c) => c.ok || !c.required);
       if (json) printJson(deps, { command: "doctor", node: view.target.env.nodeName, ok, checks });
       else deps.out(unreachableNote(view, paintOf(deps)) + renderDoctor(checks, paintOf(deps)));

@@ -12,6 +12,7 @@ import { collectInventory, hostDrivers, type NodeInventory } from "./inventory.j
 import type { NodectlTarget } from "./node-config.js";
 import { requestAgent } from "./socket-client.js";
 import { readLastCommands, type LastCommands } from "./state-reader.js";
+import { TimeoutRunner } from "./timeout-runner.js";
 
 /** Whether the agent answered, and what it said about itself. */
 export type AgentReach =
@@ -39,6 +40,8 @@ export interface OpenNodeViewOptions {
   readonly log: Logger;
   /** How long the agent gets to answer; default 5 s. */
   readonly timeoutMs?: number;
+  /** The longest one host command may run (one without its own timeout); default DEFAULT_COMMAND_TIMEOUT_MS. */
+  readonly commandTimeoutMs?: number;
 }
 
 async function reach(target: NodectlTarget, timeoutMs: number): Promise<AgentReach> {
@@ -53,7 +56,8 @@ async function reach(target: NodectlTarget, timeoutMs: number): Promise<AgentRea
 export async function openNodeView(opts: OpenNodeViewOptions): Promise<NodeView> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const agent = await reach(opts.target, timeoutMs);
-  const ctx: DriverContext = { runner: opts.runner, log: opts.log, signal: new AbortController().signal, node: opts.target.env };
+  const runner = new TimeoutRunner(opts.runner, opts.commandTimeoutMs);
+  const ctx: DriverContext = { runner, log: opts.log, signal: new AbortController().signal, node: opts.target.env };
   const local = async (): Promise<NodeInventory> => {
     const last = await readLastCommands(opts.target.stateDir);
     return collectInventory({ drivers: hostDrivers(), ctx, known: last.commands, source: "host" });

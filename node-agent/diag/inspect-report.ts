@@ -51,7 +51,7 @@ export async function buildInspectReport(view: NodeView, apiType: ApiType, ref: 
   const inv = await view.inventory();
   const cmd = findCommand(inv.known, apiType, ref);
   const observed = inv.kinds.flatMap((k) => k.resources).find((r) => r.key === cmd.key) ?? null;
-  const received = (await readJournal(view.target.journalPath)).filter((e) => e.key === cmd.key && e.generation === cmd.generation && e.commandId !== undefined).at(-1);
+  const received = (await readJournal(view.target.journalPath)).filter((e) => e.event === "received" && e.key === cmd.key && e.generation === cmd.generation && e.commandId !== undefined).at(-1);
   let hostObjects: HostObject[] = [];
   let hostError: string | undefined;
   try {

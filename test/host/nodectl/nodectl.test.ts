@@ -76,6 +76,7 @@ T("inspect network and disk: command id from the journal, host objects by name w
   const net = await nodectl(c.n, ["inspect", "network", "net1", "-o", "json"]);
   assert.is(net.code, 0, net.err);
   assert.is(net.json.lastCommand.commandId, "c-net-3");
+  assert.ok(Date.now() - Date.parse(net.json.lastCommand.receivedAt) >= 29_500, "received, not result, time");
   assert.is(net.json.lastCommand.generation, 3);
   const objs = net.json.hostObjects as Array<{ type: string; name: string; exists: boolean; live: Record<string, unknown> }>;
   const bridge = objs.find((o) => o.type === "bridge")!;

@@ -18,7 +18,7 @@ import { join, relative } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const isCI = process.env.CI === "true";
 const pattern = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
-const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S ?? 900) * 1000;
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S ?? 480) * 1000;
 // Files that touch real host objects (netns, qemu, ceph) run one at a time, after the rest.
 const SERIAL = /^test\/(host|e2e|integration)\//;
 

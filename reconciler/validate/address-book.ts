@@ -11,7 +11,7 @@ import { str } from "./spec-access.js";
 
 /** Who uses which address where: the first user wins, later ones are reported. */
 export class AddressBook {
-  private readonly users = new Map<string, { res: DesiredResource; pointer: string }>();
+  private readonly users = new Map<string, Map<string, { res: DesiredResource; pointer: string }>>();
   private readonly ctx: ValidationContext;
   constructor(ctx: ValidationContext) {
     this.ctx = ctx;
@@ -19,10 +19,11 @@ export class AddressBook {
 
   /** Records `res` as a user of `a` in `scope`; a second user is reported (DUPLICATE_ADDRESS). */
   claim(scope: string, scopeName: string, a: Address, res: DesiredResource, pointer: string): void {
-    const slot = `${scope} ${a.text}`;
-    const first = this.users.get(slot);
+    let inScope = this.users.get(scope);
+    if (!inScope) this.users.set(scope, (inScope = new Map()));
+    const first = inScope.get(a.text);
     if (!first) {
-      this.users.set(slot, { res, pointer });
+      inScope.set(a.text, { res, pointer });
       return;
     }
     const at = positionOf(first.res, first.pointer);

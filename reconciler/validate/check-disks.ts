@@ -5,7 +5,7 @@
  */
 import { resourceKey, type ResourceKey } from "../../schemas/kinds.js";
 import type { DesiredResource } from "../manifest/types.js";
-import { positionOf, type ValidationContext } from "./context.js";
+import { positionOf, type Reporter, type ValidationContext } from "./context.js";
 import { parseSize } from "./size.js";
 import { arr, rec, str } from "./spec-access.js";
 
@@ -14,7 +14,7 @@ export const DISK_NODE_ANNOTATION = "blockstoragev0/node_name";
 export const VM_NODE_ANNOTATION = "virtualmachinev0/node_name";
 export const DISK_TYPE_ANNOTATION = "blockstoragev0/type";
 
-function checkSizes(ctx: ValidationContext, disk: DesiredResource): void {
+function checkSizes(ctx: Reporter, disk: DesiredResource): void {
   const req = str(disk.spec, "requestSize");
   const lim = str(disk.spec, "limitSize");
   const r = req === undefined ? undefined : parseSize(req);
@@ -26,7 +26,7 @@ function checkSizes(ctx: ValidationContext, disk: DesiredResource): void {
   }
 }
 
-function checkSource(ctx: ValidationContext, disk: DesiredResource): void {
+function checkSource(ctx: Reporter, disk: DesiredResource): void {
   const from = rec(disk.spec, "from");
   if (str(from, "type") !== "HTTP") return;
   const url = str(rec(from, "http"), "url") ?? "";
@@ -40,29 +40,54 @@ function checkSource(ctx: ValidationContext, disk: DesiredResource): void {
   ctx.report(disk, "/spec/from/http/url", "BAD_URL", `spec.from.http.url "${url}" is not an http or https URL; only http:// and https:// sources are downloaded`);
 }
 
-function checkType(ctx: ValidationContext, disk: DesiredResource): void {
+function checkType(ctx: Reporter, disk: DesiredResource): void {
   const type = disk.meta.annotations?.[DISK_TYPE_ANNOTATION];
   if (type === undefined || type === "Local" || type === "Ceph") return;
   ctx.report(disk, "/meta/annotations/blockstoragev0~1type", "BAD_DISK_TYPE", `annotation ${DISK_TYPE_ANNOTATION} is "${type}"; use Local or Ceph`);
 }
 
-function checkAttachments(ctx: ValidationContext): void {
-  const owners = new Map<ResourceKey, { vm: DesiredResource; pointer: string }>();
-  for (const vm of ctx.byType("systemv0/virtualmachine")) {
+function checkDiskAlone(r: Reporter, disk: DesiredResource): void {
+  checkSizes(r, disk);
+  checkSource(r, disk);
+  checkType(r, disk);
+}
+
+interface DiskRef {
+  readonly id: string;
+  readonly key: ResourceKey;
+  readonly pointer: string;
+}
+const diskRefsMemo = new WeakMap<DesiredResource, readonly DiskRef[]>();
+
+/** The disks a VM names, with their keys (remembered per VM object). */
+function diskRefsOf(vm: DesiredResource): readonly DiskRef[] {
+  let hit = diskRefsMemo.get(vm);
+  if (!hit) {
+    const out: DiskRef[] = [];
     arr(vm.spec, "blockStorageIDs").forEach((id, i) => {
       if (typeof id !== "string") return;
       const key = resourceKey({ apiType: "systemv0/blockstorage", group: vm.group, namespace: vm.namespace, id });
-      const pointer = `/spec/blockStorageIDs/${i}`;
+      out.push({ id, key, pointer: `/spec/blockStorageIDs/${i}` });
+    });
+    diskRefsMemo.set(vm, (hit = out));
+  }
+  return hit;
+}
+
+function checkAttachments(ctx: ValidationContext): void {
+  const owners = new Map<ResourceKey, { vm: DesiredResource; pointer: string }>();
+  for (const vm of ctx.byType("systemv0/virtualmachine")) {
+    for (const { id, key, pointer } of diskRefsOf(vm)) {
       const first = owners.get(key);
       if (!first) {
         owners.set(key, { vm, pointer });
         checkSameNode(ctx, vm, pointer, ctx.resources.get(key));
-        return;
+        continue;
       }
       const at = positionOf(first.vm, first.pointer);
       const who = first.vm === vm ? "this VM already" : `virtualmachine ${first.vm.id}`;
       ctx.report(vm, pointer, "DISK_MULTI_ATTACH", `blockstorage ${id} is already attached to ${who} (${at.file}:${at.line}:${at.column}); a disk belongs to one VM, give this VM its own disk`);
-    });
+    }
   }
 }
 
@@ -76,10 +101,6 @@ function checkSameNode(ctx: ValidationContext, vm: DesiredResource, pointer: str
 
 /** Runs the disk checks. */
 export function checkDisks(ctx: ValidationContext): void {
-  for (const disk of ctx.byType("systemv0/blockstorage")) {
-    checkSizes(ctx, disk);
-    checkSource(ctx, disk);
-    checkType(ctx, disk);
-  }
+  for (const disk of ctx.byType("systemv0/blockstorage")) ctx.local(disk, checkDiskAlone);
   checkAttachments(ctx);
 }

@@ -5,7 +5,7 @@
  * this check makes sure the message names the pattern and the field. Pure.
  */
 import type { DesiredResource } from "../manifest/types.js";
-import { fieldPath, type ValidationContext } from "./context.js";
+import { fieldPath, type Reporter, type ValidationContext } from "./context.js";
 import { escapePointer } from "./references.js";
 import { arr, rec, str } from "./spec-access.js";
 
@@ -25,14 +25,14 @@ export function isSafe(name: PatternName, value: string): boolean {
   return SAFE_PATTERNS[name].test(value) && !value.includes("..");
 }
 
-function check(ctx: ValidationContext, res: DesiredResource, pointer: string, name: PatternName, value: string | undefined): void {
+function check(ctx: Reporter, res: DesiredResource, pointer: string, name: PatternName, value: string | undefined): void {
   if (value === undefined || isSafe(name, value)) return;
   const shown = JSON.stringify(value);
   const pattern = name === "sshKey" ? "one line without control characters" : `${SAFE_PATTERNS[name].source} and no ".."`;
   ctx.report(res, pointer, "UNSAFE_NAME", `${fieldPath(pointer)} ${shown} is not a safe ${name}: it must match ${pattern} (no "/", "..", whitespace or shell metacharacters); rename it`);
 }
 
-function checkVm(ctx: ValidationContext, vm: DesiredResource): void {
+function checkVm(ctx: Reporter, vm: DesiredResource): void {
   check(ctx, vm, "/spec/hostname", "hostname", str(vm.spec, "hostname") || undefined);
   arr(vm.spec, "loginUsers").forEach((u, i) => {
     check(ctx, vm, `/spec/loginUsers/${i}/username`, "username", str(u, "username"));
@@ -42,16 +42,18 @@ function checkVm(ctx: ValidationContext, vm: DesiredResource): void {
   });
 }
 
-/** Runs the safe-name checks on every resource. */
+/** Runs the safe-name checks on every resource (each resource alone, remembered per object). */
 export function checkNames(ctx: ValidationContext): void {
-  for (const res of ctx.resources.values()) {
-    check(ctx, res, "/meta/id", "id", res.id);
-    check(ctx, res, "/meta/group", "id", res.group);
-    check(ctx, res, "/meta/namespace", "id", res.namespace);
-    if (res.apiType === "systemv0/virtualmachine") checkVm(ctx, res);
-    if (res.apiType === "corev0/externalippool") check(ctx, res, "/spec/bridgeName", "bridgeName", str(res.spec, "bridgeName"));
-    if (res.apiType === "systemv0/image") {
-      for (const tag of Object.keys(rec(res.spec, "entityMap") ?? {})) check(ctx, res, `/spec/entityMap/${escapePointer(tag)}`, "id", tag);
-    }
+  for (const res of ctx.resources.values()) ctx.local(res, checkResourceNames);
+}
+
+function checkResourceNames(ctx: Reporter, res: DesiredResource): void {
+  check(ctx, res, "/meta/id", "id", res.id);
+  check(ctx, res, "/meta/group", "id", res.group);
+  check(ctx, res, "/meta/namespace", "id", res.namespace);
+  if (res.apiType === "systemv0/virtualmachine") checkVm(ctx, res);
+  if (res.apiType === "corev0/externalippool") check(ctx, res, "/spec/bridgeName", "bridgeName", str(res.spec, "bridgeName"));
+  if (res.apiType === "systemv0/image") {
+    for (const tag of Object.keys(rec(res.spec, "entityMap") ?? {})) check(ctx, res, `/spec/entityMap/${escapePointer(tag)}`, "id", tag);
   }
 }

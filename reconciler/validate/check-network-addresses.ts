@@ -26,25 +26,48 @@ function checkNetworkGateways(ctx: ValidationContext, nets: Map<ResourceKey, Cid
   }
 }
 
+interface Nic {
+  readonly i: number;
+  readonly id: string;
+  readonly key: ResourceKey;
+  readonly ip: string | undefined;
+  readonly gw: string | undefined;
+  readonly nameservers: readonly string[];
+  /** Precomputed message parts and pointers (a re-plan builds no strings for valid NICs). */
+  readonly where: string;
+  readonly scopeName: string;
+  readonly ipPointer: string;
+}
+const nicsMemo = new WeakMap<DesiredResource, readonly Nic[]>();
+
+/** A VM's or router's NICs with their network keys (remembered per resource object). */
+function nicsOf(res: DesiredResource): readonly Nic[] {
+  let hit = nicsMemo.get(res);
+  if (!hit) {
+    hit = arr(res.spec, "nics").map((nic, i) => {
+      const id = str(nic, "networkID") ?? "";
+      const nameservers = arr(nic, "nameservers").filter((n): n is string => typeof n === "string");
+      const texts = { where: `network ${id}'s ipv4CIDR`, scopeName: `network ${id}`, ipPointer: `/spec/nics/${i}/ipv4Address` };
+      return { i, id, key: netKey(res, id), ip: str(nic, "ipv4Address") || undefined, gw: str(nic, "defaultGateway") || undefined, nameservers, ...texts };
+    });
+    nicsMemo.set(res, hit);
+  }
+  return hit;
+}
+
+function checkNic(ctx: ValidationContext, res: DesiredResource, nic: Nic, cidr: Cidr | undefined, book: AddressBook): void {
+  const where = nic.where;
+  if (nic.ip) {
+    const a = place(ctx, { res, pointer: nic.ipPointer, text: nic.ip, cidr, where });
+    if (a) book.claim(nic.key, nic.scopeName, a, res, nic.ipPointer);
+  }
+  if (nic.gw) place(ctx, { res, pointer: `/spec/nics/${nic.i}/defaultGateway`, text: nic.gw, cidr, where });
+  nic.nameservers.forEach((ns, j) => place(ctx, { res, pointer: `/spec/nics/${nic.i}/nameservers/${j}`, text: ns, cidr: undefined, where }));
+}
+
 function checkNics(ctx: ValidationContext, nets: Map<ResourceKey, Cidr>, book: AddressBook, apiType: "systemv0/virtualrouter" | "systemv0/virtualmachine"): void {
   for (const res of ctx.byType(apiType)) {
-    arr(res.spec, "nics").forEach((nic, i) => {
-      const id = str(nic, "networkID") ?? "";
-      const key = netKey(res, id);
-      const cidr = nets.get(key);
-      const where = `network ${id}'s ipv4CIDR`;
-      const text = str(nic, "ipv4Address");
-      if (text) {
-        const pointer = `/spec/nics/${i}/ipv4Address`;
-        const a = place(ctx, { res, pointer, text, cidr, where });
-        if (a) book.claim(key, `network ${id}`, a, res, pointer);
-      }
-      const gw = str(nic, "defaultGateway");
-      if (gw) place(ctx, { res, pointer: `/spec/nics/${i}/defaultGateway`, text: gw, cidr, where });
-      arr(nic, "nameservers").forEach((ns, j) => {
-        if (typeof ns === "string") place(ctx, { res, pointer: `/spec/nics/${i}/nameservers/${j}`, text: ns, cidr: undefined, where });
-      });
-    });
+    for (const nic of nicsOf(res)) checkNic(ctx, res, nic, nets.get(nic.key), book);
   }
 }
 

@@ -19,14 +19,26 @@ function missingMessage(res: DesiredResource, ref: Reference): string {
   return `${fieldPath(ref.pointer)} names ${ref.role} "${ref.targetId}", but ${where} is not declared; declare it or change ${fieldPath(ref.pointer)} to a declared ${ref.targetApiType} id`;
 }
 
+const baseImageMemo = new WeakMap<DesiredResource, { readonly imageName: string; readonly tag: string } | null>();
+
+/** The image and tag a BaseImage disk is built from; null for other sources (remembered per object). */
+function baseImageOf(disk: DesiredResource): { readonly imageName: string; readonly tag: string } | null {
+  let hit = baseImageMemo.get(disk);
+  if (hit === undefined) {
+    const from = rec(disk.spec, "from");
+    const base = rec(from, "baseImage");
+    hit = str(from, "type") === "BaseImage" ? { imageName: str(base, "imageName") ?? "", tag: str(base, "tag") ?? "" } : null;
+    baseImageMemo.set(disk, hit);
+  }
+  return hit;
+}
+
 /** Tags consumed by BaseImage disks: `group/image:tag`. */
 function consumedTags(ctx: ValidationContext): Set<string> {
   const out = new Set<string>();
   for (const disk of ctx.byType("systemv0/blockstorage")) {
-    const from = rec(disk.spec, "from");
-    if (str(from, "type") !== "BaseImage") continue;
-    const base = rec(from, "baseImage");
-    out.add(`${disk.group ?? ""}/${str(base, "imageName") ?? ""}:${str(base, "tag") ?? ""}`);
+    const base = baseImageOf(disk);
+    if (base) out.add(`${disk.group ?? ""}/${base.imageName}:${base.tag}`);
   }
   return out;
 }
@@ -47,13 +59,12 @@ function checkImageTag(ctx: ValidationContext, res: DesiredResource, ref: Refere
 }
 
 function checkBaseImageTag(ctx: ValidationContext, disk: DesiredResource): void {
-  const from = rec(disk.spec, "from");
-  if (str(from, "type") !== "BaseImage") return;
-  const base = rec(from, "baseImage");
-  const name = str(base, "imageName");
+  const base = baseImageOf(disk);
+  if (!base) return;
+  const name = base.imageName;
   const image = name ? ctx.resources.get(resourceKey({ apiType: "systemv0/image", group: disk.group, id: name })) : undefined;
   if (!image) return;
-  const tag = str(base, "tag") ?? "";
+  const tag = base.tag;
   const map = rec(image.spec, "entityMap") ?? {};
   if (!Object.hasOwn(map, tag)) {
     const known = Object.keys(map).sort().join(", ") || "none";

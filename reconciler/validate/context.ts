@@ -40,6 +40,32 @@ export interface ValidationContext {
   readonly invalidKeys: ReadonlySet<ResourceKey>;
   /** Records one error (or warning) about `res` at the field `pointer`. */
   report(res: DesiredResource, pointer: string, code: ValidationCode, message: string, severity?: "error" | "warning"): void;
+  /**
+   * Runs a check that looks at `res` alone, once per resource object: its reports are
+   * remembered and replayed while the loader hands out the same object (an unchanged file).
+   */
+  local(res: DesiredResource, check: LocalCheck): void;
+}
+
+/** Where a check reports: the context's `report`. */
+export type Reporter = Pick<ValidationContext, "report">;
+
+/** A check of one resource alone; it must depend on nothing but `res`. */
+export type LocalCheck = (r: Reporter, res: DesiredResource) => void;
+
+type Recorded = Parameters<ValidationContext["report"]>;
+const localMemo = new WeakMap<DesiredResource, Map<LocalCheck, readonly Recorded[]>>();
+
+function runLocal(res: DesiredResource, check: LocalCheck): readonly Recorded[] {
+  let byCheck = localMemo.get(res);
+  if (!byCheck) localMemo.set(res, (byCheck = new Map()));
+  let recorded = byCheck.get(check);
+  if (!recorded) {
+    const out: Recorded[] = [];
+    check({ report: (...args) => void out.push(args) }, res);
+    byCheck.set(check, (recorded = out));
+  }
+  return recorded;
 }
 
 /** The position of `pointer` in `res`'s document: the field, else its nearest parent, else the document. */
@@ -85,6 +111,9 @@ export function makeContext(
       const pos = positionOf(res, pointer);
       out.push({ ...pos, severity, code, resource: displayName(res), message });
       if (severity === "error") invalid.add(res.key);
+    },
+    local(res, check) {
+      for (const args of runLocal(res, check)) this.report(...args);
     },
   };
 }

@@ -11,17 +11,26 @@ import { ensureLocalRepo } from "../../reconciler/git/ensure-local-repo.js";
 import { startLocalNats } from "../../reconciler/controller/local-nats.js";
 import { startControllerService } from "../../reconciler/controller/service.js";
 import type { RoundReport } from "../../reconciler/controller/reconcile-round.js";
+import { startAgent } from "../../node-agent/agent/start-agent.js";
+import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { IsoGitSource } from "../../reconciler/git/iso-git-source.js";
+import { makeTreeLoader } from "../../reconciler/controller/load-tree.js";
+import { readPackageVersion } from "../version.js";
 import { REDACT } from "./controller.js";
 
-/** The agent runtime's entry (node-agent/agent/), loaded when this build has it. */
-async function startLocalAgent(o: { natsUrl: string; dataDir: string; log: Logger }): Promise<{ stop(): Promise<void> } | undefined> {
-  const path = "../../node-agent/agent/start-agent.js";
-  try {
-    const mod = (await import(path)) as { startAgent?: (opts: Record<string, unknown>) => Promise<{ stop(): Promise<void> }> };
-    return await mod.startAgent?.({ config: { nats: { url: o.natsUrl }, dataDir: o.dataDir }, log: o.log });
-  } catch (e: unknown) {
-    o.log.error({ err: e }, "agent not started: run `humops agent --config FILE` beside humops up");
-    return undefined;
+/** Creates the external bridges the manifests' IP pools name (routers need them; humops up provides them on this machine). */
+async function ensurePoolBridges(repo: string, log: Logger): Promise<void> {
+  const source = new IsoGitSource({ repo, branch: "main", workDir: resolve(".humops", "controller") });
+  const load = makeTreeLoader()(await source.readTree((await source.fetch()).commit));
+  const runner = new ZxRunner();
+  for (const r of load.resources.values()) {
+    const name = r.apiType === "corev0/externalippool" ? r.spec["bridgeName"] : undefined;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,15}$/.test(name)) continue;
+    if ((await runner.run({ argv: ["ip", "link", "show", name] })).exitCode === 0) continue;
+    const add = await runner.run({ argv: ["ip", "link", "add", name, "type", "bridge"] });
+    const up = await runner.run({ argv: ["ip", "link", "set", name, "up"] });
+    if (add.exitCode !== 0 || up.exitCode !== 0) log.warn({ bridge: name, stderr: add.stderr + up.stderr }, "cannot create the external bridge");
+    else console.log(`created external bridge ${name}`);
   }
 }
 
@@ -51,8 +60,10 @@ export function registerUp(program: Command): void {
         const nats = await startLocalNats(resolve(home, "nats"));
         stops.push(() => nats.stop());
         console.log(`nats-server pid ${nats.pid} on ${nats.url}`);
-        const agent = await startLocalAgent({ natsUrl: nats.url, dataDir: home, log });
-        if (agent) stops.push(() => agent.stop());
+        await ensurePoolBridges(repo, log);
+        const agent = await startAgent({ config: { nats: { url: nats.url }, dataDir: home }, log, agentVersion: readPackageVersion() });
+        stops.push(() => agent.stop());
+        console.log(`agent for this machine, data in ${home}`);
         const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: 30_000, log });
         stops.push(() => service.stop());
         const last = { line: "" };

@@ -9,6 +9,7 @@ import { parseStatusFiles } from "../status/parse-status.js";
 import type { RenderCache } from "../status/render-status.js";
 import { CLUSTER_APPLIED } from "./dependencies.js";
 import { Backoff } from "./backoff.js";
+import { RecentResults } from "./recent-results.js";
 
 /** The controller's memory. */
 export class ControllerState {
@@ -25,6 +26,8 @@ export class ControllerState {
   /** The files last written to the status branch and that commit: an identical render is not written again. */
   lastWritten: { files: ReadonlyMap<string, string>; commit: string | undefined } | undefined;
   readonly renderCache: RenderCache = new Map();
+  /** Command results laid over inventories until they catch up (recent-results.ts). */
+  readonly recent = new RecentResults();
 
   constructor(opts: { backoffBaseMs: number; backoffMaxMs: number }) {
     this.backoff = new Backoff({ baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs });

@@ -13,7 +13,7 @@ import { ControllerState } from "./controller-state.js";
 import type { ControllerDeps, ControllerOptions } from "./ports.js";
 import { reconcileRound, type RoundReport } from "./reconcile-round.js";
 
-const DEFAULTS = { pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50 };
+const DEFAULTS = { pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000 };
 
 /** Runs the reconcile loop; see the file header. */
 export class Controller {
@@ -107,7 +107,7 @@ export class Controller {
   /** Runs one round; returns when to come back on its own. */
   private async runRound(): Promise<number | undefined> {
     const t0 = performance.now();
-    const ctx = { deps: this.deps, state: this.state, limiter: this.limiter, commandTimeoutMs: this.opts.commandTimeoutMs, loadCached: (c: string) => this.loadCached(c), log: this.log };
+    const ctx = { deps: this.deps, state: this.state, limiter: this.limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs, loadCached: (c: string) => this.loadCached(c), log: this.log };
     try {
       const report = await reconcileRound(ctx, this.abort.signal);
       this.roundFailures = 0;

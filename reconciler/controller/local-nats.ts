@@ -42,7 +42,13 @@ export async function startLocalNats(storeDir: string): Promise<LocalNats> {
   const bin = findNatsServer();
   if (bin === undefined) throw new NatsServerMissingError();
   mkdirSync(storeDir, { recursive: true });
-  const child = spawn(bin, ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", storeDir], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a Ctrl-C in the terminal reaches `humops up`, which stops the
+  // controller and the agent while NATS is still there, then stops NATS by pid.
+  const child = spawn(bin, ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", storeDir], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const killOnExit = (): void => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  process.once("exit", killOnExit);
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${out.slice(-500)}`)), 15_000);
@@ -68,6 +74,7 @@ export async function startLocalNats(storeDir: string): Promise<LocalNats> {
     pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
+        process.removeListener("exit", killOnExit);
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         process.kill(child.pid!, "SIGTERM");

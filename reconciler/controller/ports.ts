@@ -41,4 +41,6 @@ export interface ControllerOptions {
   readonly backoffMaxMs?: number;
   /** Global command rate. Default 50/s, burst 100. */
   readonly commandsPerSecond?: number;
+  /** How long a command result outranks an inventory that does not show it yet (agents publish after answering). Default 60 s. */
+  readonly inventoryGraceMs?: number;
 }

@@ -42,6 +42,8 @@ export interface RoundContext {
   readonly state: ControllerState;
   readonly limiter: RateLimiter;
   readonly commandTimeoutMs: number;
+  /** How long a command result outranks an inventory that does not show it yet. */
+  readonly inventoryGraceMs: number;
   readonly loadCached: (commit: string) => Promise<LoadResult>;
   readonly log: Logger;
 }
@@ -75,6 +77,7 @@ export async function reconcileRound(ctx: RoundContext, signal: AbortSignal): Pr
   if (!state.restored) state.restore((await deps.status.read())?.files ?? new Map());
   const [nodes, inventories] = await Promise.all([deps.bus.nodes(), deps.bus.inventories()]);
   const observed = observedByNode(nodes, inventories);
+  state.recent.overlay(observed, Date.now(), ctx.inventoryGraceMs);
   const gate = gatePlan({ load: await ctx.loadCached(commit), previous: state.statuses, observed, commitMessage: await deps.source.commitMessage(commit) });
   const load = gate.load;
   const { generations, hashes } = generationsOf(load, state);
@@ -221,8 +224,10 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
   }
   const m = a.observed.get(node) ?? new Map<ResourceKey, ObservedResource>();
   a.observed.set(node, m);
-  if (item.op === "delete") m.delete(item.key);
-  else m.set(item.key, res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, details: {}, node });
+  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, details: {}, node });
+  if (after === undefined) m.delete(item.key);
+  else m.set(item.key, after);
+  a.ctx.state.recent.record(node, item.key, after, Date.now());
 }
 
 function groupOf(key: ResourceKey): string | undefined {

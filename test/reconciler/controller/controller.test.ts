@@ -73,6 +73,7 @@ loop("drift: a resource gone from the node is re-applied and marked DriftCorrect
   const env = await setup();
   const { c, lines } = makeController(env);
   await nextRound(c, () => c.start());
+  await nextRound(c, () => c.trigger("inventory confirms what was applied"));
   const vm = "systemv0/virtualmachine/group1/ns1/vm1" as const;
   env.agent.host.delete(vm);
   const r = await nextRound(c, () => void env.agent.publish());
@@ -83,6 +84,23 @@ loop("drift: a resource gone from the node is re-applied and marked DriftCorrect
   assert.is(st.ready, true);
   assert.is(st.conditions.find((x) => x.type === "Ready")?.reason, "DriftCorrected");
   assert.ok(lines.some((l) => l["msg"] === "DriftCorrected" && l["resource"] === vm));
+});
+
+loop("an inventory that lags behind the command results is not mistaken for drift", async () => {
+  const env = await setup();
+  env.agent.publishOnCommand = false;
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  const sent = env.agent.commands.length;
+  const r2 = await nextRound(c, () => c.trigger("stale inventory"));
+  assert.is(r2.commandsSent, 0);
+  assert.is(env.agent.commands.length, sent);
+  assert.ok([...c.state.statuses.values()].every((s) => s.ready && s.conditions[0]!.reason !== "DriftCorrected"));
+  await env.agent.publish();
+  const r3 = await nextRound(c, () => c.trigger("inventory caught up"));
+  await c.stop();
+  assert.is(r3.commandsSent, 0);
+  assert.is(r3.statusChanged, false);
 });
 
 loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {

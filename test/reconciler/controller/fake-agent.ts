@@ -18,6 +18,8 @@ export class FakeAgent {
   failing: { match: RegExp; reason: string } | undefined;
   /** Delay before answering (to kill a controller mid-round). */
   delayMs = 0;
+  /** False: answer commands without republishing the inventory (a real agent publishes a little later). */
+  publishOnCommand = true;
   private readonly seen = new Map<string, CommandResult>();
   private readonly conn: AgentBus;
   readonly node: string;
@@ -69,7 +71,7 @@ export class FakeAgent {
     } else {
       if (cmd.op === "delete") this.host.delete(cmd.key);
       else this.host.set(cmd.key, { key: cmd.key, apiType: cmd.apiType, state: this.stateFor(cmd), generation: cmd.generation, details: {}, node: this.node, spec: cmd.spec });
-      await this.publish();
+      if (this.publishOnCommand) await this.publish();
       const observed = this.host.get(cmd.key);
       res = { commandId: cmd.commandId, key: cmd.key, ok: true, durationMs: 1, ...(observed ? { observed } : {}) };
     }

@@ -1,0 +1,41 @@
+/**
+ * What the controller learnt from command results, laid over the nodes' inventories for a
+ * while: an agent publishes its inventory some time after it answers a command, so the next
+ * round may read an inventory that does not show the change yet. Without this overlay that
+ * stale inventory would look like drift and the command would be sent again. An entry ends
+ * when the inventory catches up or after `graceMs` (then the inventory is believed: a
+ * resource still missing is real drift).
+ */
+import type { ResourceKey } from "../../schemas/kinds.js";
+import type { ObservedResource } from "../../schemas/protocol-types.js";
+
+interface Entry {
+  readonly observed: ObservedResource | undefined;
+  readonly atMs: number;
+}
+
+/** Recent command results per (node, key). */
+export class RecentResults {
+  private readonly entries = new Map<string, Entry & { node: string; key: ResourceKey }>();
+
+  /** Records an applied resource as the agent reported it, or a delete (`observed` undefined). */
+  record(node: string, key: ResourceKey, observed: ObservedResource | undefined, nowMs: number): void {
+    this.entries.set(`${node}\0${key}`, { node, key, observed, atMs: nowMs });
+  }
+
+  /** Lays the live entries over `observed` (node -> key -> resource), in place; drops entries the inventory confirms or that expired. */
+  overlay(observed: Map<string, Map<ResourceKey, ObservedResource>>, nowMs: number, graceMs: number): void {
+    for (const [id, e] of this.entries) {
+      const inv = observed.get(e.node)?.get(e.key);
+      const confirmed = e.observed === undefined ? inv === undefined : inv !== undefined && (inv.generation ?? -1) >= (e.observed.generation ?? 0);
+      if (confirmed || nowMs - e.atMs > graceMs) {
+        this.entries.delete(id);
+        continue;
+      }
+      const m = observed.get(e.node);
+      if (m === undefined) continue;
+      if (e.observed === undefined) m.delete(e.key);
+      else m.set(e.key, e.observed);
+    }
+  }
+}

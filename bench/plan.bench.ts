@@ -8,6 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseAllDocuments } from "yaml";
 import { appliedFromDesired } from "../reconciler/plan/applied-from-desired.js";
@@ -101,8 +102,14 @@ function child(): void {
   process.stdout.write(JSON.stringify({ ms, rssMB, changes: plan.changes.length, errors: plan.errors.length, steps: plan.changes.at(-1)?.step ?? 0 }));
 }
 
-async function main(): Promise<void> {
-  const files = makeTree();
+interface Scratch {
+  readonly floorMs: number;
+  readonly planMs: number;
+  readonly child: { ms: number; rssMB: number; changes: number; errors: number; steps: number };
+}
+
+/** From scratch: the YAML floor and the plan (best of 3 each), and a cold plan in a child for peak RSS. */
+function measureScratch(files: readonly ManifestFile[]): Scratch {
   const floors = [parseFloorMs(files), parseFloorMs(files), parseFloorMs(files)];
   const scratch: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -110,62 +117,68 @@ async function main(): Promise<void> {
     new Planner().plan({ files, applied: [] });
     scratch.push(performance.now() - t0);
   }
-  const fromChild = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--child"], { encoding: "utf8" })) as { ms: number; rssMB: number; changes: number; errors: number; steps: number };
-  if (fromChild.errors > 0 || fromChild.changes < TARGET - 10) throw new Error(`bench tree is wrong: ${JSON.stringify(fromChild)}`);
+  const out = execFileSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--child"], { encoding: "utf8" });
+  const child = JSON.parse(out) as Scratch["child"];
+  if (child.errors > 0 || child.changes < TARGET - 10) throw new Error(`bench tree is wrong: ${out}`);
+  return { floorMs: Math.min(...floors), planMs: Math.min(...scratch), child };
+}
+
+function variant(files: readonly ManifestFile[], k: number): ManifestFile[] {
+  const i = 1234 + k;
+  const node = `node-${String(i % NODES).padStart(4, "0")}`;
+  return files.map((f) => (f.path.endsWith(`/vm${i}.yaml`) ? file(f.path, vmPair(i % GROUPS, Math.floor(i / GROUPS) % NAMESPACES, i, node, "2G")) : f));
+}
+
+/** Re-plans after one file changed, the Planner kept: against the applied state (the controller's case), and against nothing. */
+function measureReplans(files: readonly ManifestFile[]) {
   const planner = new Planner();
   planner.plan({ files, applied: [] });
-  // The controller's case: the Planner is kept and re-plans against what is applied.
   const applied = appliedFromDesired(planner.lastLoad!);
   planner.plan({ files, applied });
-  const replans: number[] = [];
-  const replanCpu: number[] = [];
-  const replansFromNothing: number[] = [];
-  const variant = (k: number): ManifestFile[] => {
-    const i = 1234 + k;
-    return files.map((f) => (f.path.endsWith(`/vm${i}.yaml`) ? file(f.path, vmPair(i % GROUPS, Math.floor(i / GROUPS) % NAMESPACES, i, `node-${String(i % NODES).padStart(4, "0")}`, "2G")) : f));
-  };
+  const wall: number[] = [];
+  const cpuMs: number[] = [];
   for (let k = 0; k < 10; k++) {
-    const changed = variant(k);
+    const changed = variant(files, k);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const plan = planner.plan({ files: changed, applied });
-    replans.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
     const cpu = process.cpuUsage(cpu0);
-    replanCpu.push((cpu.user + cpu.system) / 1000);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     if (plan.changes.length !== 1 || plan.changes[0]!.action !== "update") throw new Error(`re-plan should give one update: ${plan.changes.length}`);
   }
   // A separate series (alternating would defeat the Planner's memo of the applied state).
   planner.plan({ files, applied: [] });
+  const fromNothing: number[] = [];
   for (let k = 10; k < 20; k++) {
-    const changed = variant(k);
+    const changed = variant(files, k);
     const t0 = performance.now();
     planner.plan({ files: changed, applied: [] });
-    replansFromNothing.push(performance.now() - t0);
+    fromNothing.push(performance.now() - t0);
   }
-  const floor = Math.min(...floors);
-  const plan = Math.min(...scratch);
-  const loadAverage = (await import("node:os")).loadavg()[0] ?? 0;
+  return { wall, cpuMs, fromNothing };
+}
+
+function main(): void {
+  const files = makeTree();
+  const s = measureScratch(files);
+  const r = measureReplans(files);
   reportFigures("plan", [
-    { name: "load average (1 min) during the run", value: loadAverage, unit: "" },
-    { name: "resources", value: fromChild.changes, unit: "resources" },
+    { name: "load average (1 min) during the run", value: loadavg()[0] ?? 0, unit: "" },
+    { name: "resources", value: s.child.changes, unit: "resources" },
     { name: "files", value: files.length, unit: "files" },
-    { name: "steps", value: fromChild.steps, unit: "steps" },
-    { name: "plan from scratch (best of 3)", value: plan, unit: "ms" },
-    { name: "plan from scratch (child, cold)", value: fromChild.ms, unit: "ms" },
-    { name: "YAML parse floor (best of 3)", value: floor, unit: "ms" },
-    { name: "ratio plan / parse floor", value: plan / floor, unit: "x", goal: "<= 4" },
-    { name: "peak RSS (child)", value: fromChild.rssMB, unit: "MB", goal: "<= 300" },
-    { name: "re-plan vs applied, one file changed (p50)", value: percentile(replans, 50), unit: "ms", goal: "<= 100" },
-    { name: "re-plan vs applied, one file changed (max)", value: Math.max(...replans), unit: "ms" },
-    { name: "re-plan vs applied, CPU time (p50)", value: percentile(replanCpu, 50), unit: "ms" },
-    { name: "re-plan, one file changed, nothing applied (p50)", value: percentile(replansFromNothing, 50), unit: "ms" },
+    { name: "steps", value: s.child.steps, unit: "steps" },
+    { name: "plan from scratch (best of 3)", value: s.planMs, unit: "ms" },
+    { name: "plan from scratch (child, cold)", value: s.child.ms, unit: "ms" },
+    { name: "YAML parse floor (best of 3)", value: s.floorMs, unit: "ms" },
+    { name: "ratio plan / parse floor", value: s.planMs / s.floorMs, unit: "x", goal: "<= 4" },
+    { name: "peak RSS (child)", value: s.child.rssMB, unit: "MB", goal: "<= 300" },
+    { name: "re-plan vs applied, one file changed (p50)", value: percentile(r.wall, 50), unit: "ms", goal: "<= 100" },
+    { name: "re-plan vs applied, one file changed (max)", value: Math.max(...r.wall), unit: "ms" },
+    { name: "re-plan vs applied, CPU time (p50)", value: percentile(r.cpuMs, 50), unit: "ms" },
+    { name: "re-plan, one file changed, nothing applied (p50)", value: percentile(r.fromNothing, 50), unit: "ms" },
   ]);
 }
 
 if (process.argv.includes("--child")) child();
-else if (process.argv[1]?.endsWith("plan.bench.ts")) {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
-}
+else if (process.argv[1]?.endsWith("plan.bench.ts")) main();

@@ -47,7 +47,8 @@ function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standi
   const why = input.placement.unschedulable.get(r.key);
   if (why !== undefined) return { state: "Pending", ready: false, reason: "Unschedulable", message: why, details: {} };
   const nodes = input.placement.nodes.get(r.key) ?? [];
-  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed });
+  const ready = new Set(input.nodes.filter((n) => n.ready).map((n) => n.name));
+  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed, isNodeReady: (n) => ready.has(n) });
   const details = r.apiType === "systemv0/virtualmachine" || r.apiType === "systemv0/virtualrouter" ? { ...s.details, networks: nicNetworks(r) } : s.details;
   return { ...s, details, ...(nodes[0] !== undefined && r.apiType !== "systemv0/network" ? { node: nodes[0] } : {}) };
 }

@@ -41,12 +41,15 @@ export interface Standing {
 }
 
 /** Evaluates a node-level resource placed on `nodes`. */
-export function evaluateOnNodes(o: { r: DesiredResource; generation: number; nodes: readonly string[]; observed: ObservedByNode }): Standing {
+export function evaluateOnNodes(o: { r: DesiredResource; generation: number; nodes: readonly string[]; observed: ObservedByNode; isNodeReady?: (node: string) => boolean }): Standing {
   const per = o.nodes.map((n) => ({ node: n, obs: o.observed.get(n)?.get(o.r.key) }));
   const first = per[0]?.obs;
   const details: Record<string, unknown> = { ...(first?.details ?? {}) };
   if (o.nodes.length > 1) details["nodes"] = [...o.nodes];
   for (const { node, obs } of per) {
+    if (o.isNodeReady?.(node) === false) {
+      return { state: obs?.state ?? "Pending", ready: false, reason: "NodeNotReady", message: `node ${node} is not ready (its heartbeat expired); last reported state ${obs?.state ?? "none"}`, details };
+    }
     if (obs === undefined) return { state: "Pending", ready: false, reason: "Applying", message: `not yet on node ${node}`, details };
     if (obs.state === "Error") return { state: "Error", ready: false, reason: obs.reason ?? "Error", message: `${node}: ${obs.message ?? "error"}`, details };
     if (obs.generation !== o.generation) {

@@ -149,7 +149,7 @@ function applyItems(a: ApplyInput): { hooks: Parameters<typeof executeWork>[1]; 
     const gen = a.generations.get(key) ?? 1;
     if (CLUSTER_APPLIED.has(r.apiType)) return a.ctx.state.clusterApplied.get(key) === gen;
     const nodes = a.placement.nodes.get(key);
-    return nodes !== undefined && evaluateOnNodes({ r, generation: gen, nodes, observed: a.observed }).ready;
+    return nodes !== undefined && evaluateOnNodes({ r, generation: gen, nodes, observed: a.observed, isNodeReady: (n) => a.nodes.some((x) => x.name === n && x.ready) }).ready;
   };
   const gone = (key: ResourceKey): boolean => !a.ctx.state.clusterApplied.has(key) && ![...a.observed.values()].some((m) => m.has(key));
   const hooks = {

@@ -103,6 +103,25 @@ loop("an inventory that lags behind the command results is not mistaken for drif
   assert.is(r3.statusChanged, false);
 });
 
+loop("a node whose heartbeat expired: its resources are not ready (NodeNotReady), no command is sent to it", async () => {
+  const env = await setup();
+  const { c } = makeController(env);
+  await nextRound(c, () => c.start());
+  const sent = env.agent.commands.length;
+  const r = await nextRound(c, () => env.bus.setReady("node1", false));
+  assert.is(r.commandsSent, 0);
+  assert.is(env.agent.commands.length, sent);
+  const vm = c.state.statuses.get("systemv0/virtualmachine/group1/ns1/vm1")!;
+  assert.is(vm.ready, false);
+  assert.is(vm.conditions[0]!.reason, "NodeNotReady");
+  assert.is(vm.state, "Stopped", "last reported state kept");
+  assert.is(c.state.nodes.get("node1")?.ready, false);
+  const back = await nextRound(c, () => env.bus.setReady("node1", true));
+  await c.stop();
+  assert.is(back.notReady, 0);
+  assert.is(back.commandsSent, 0);
+});
+
 loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {
   const env = await setup();
   env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };

@@ -1,26 +1,19 @@
 /**
  * Field-level comparison of a desired and an applied document: the leaves that differ, as
  * JSON pointers, with old and new values. Quantities compare by value (`1G` = `1024M`,
- * `1000m` = `1`). Pure.
+ * `1000m` = `1`), parsed by schemas/quantity.ts. Pure.
  */
 import { fieldPath } from "../validate/context.js";
 import { escapePointer } from "../validate/references.js";
-import { parseSize } from "../validate/size.js";
+import { parseCpus, parseSize } from "../validate/size.js";
 import type { FieldChange } from "./types.js";
 
 const BYTE_FIELDS = /^\/spec\/(requestSize|limitSize|requestMemory|limitMemory)$/;
 const CPU_FIELDS = /^\/spec\/(requestVcpus|limitVcpus)$/;
 
-/** vCPUs as millicores: `1000m` and `1` are both 1000. */
-export function parseMillicores(text: string): number | undefined {
-  const m = /^([0-9]+)(m?)$/.exec(text.trim());
-  if (!m) return undefined;
-  return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
-}
-
 function sameQuantity(pointer: string, a: unknown, b: unknown): boolean {
-  if (typeof a !== "string" || typeof b !== "string") return false;
-  const parse = BYTE_FIELDS.test(pointer) ? parseSize : CPU_FIELDS.test(pointer) ? parseMillicores : undefined;
+  if ((typeof a !== "string" && typeof a !== "number") || (typeof b !== "string" && typeof b !== "number")) return false;
+  const parse = BYTE_FIELDS.test(pointer) ? parseSize : CPU_FIELDS.test(pointer) ? parseCpus : undefined;
   if (!parse) return false;
   const x = parse(a);
   return x !== undefined && x === parse(b);

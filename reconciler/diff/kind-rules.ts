@@ -47,8 +47,8 @@ function under(pointer: string, prefix: string): boolean {
 export function forcesReplace(apiType: ApiType, pointer: string, oldV: unknown, newV: unknown): boolean {
   if (REPLACE_FIELDS[apiType].some((p) => under(pointer, p))) return true;
   if (apiType === "systemv0/blockstorage" && pointer === "/spec/limitSize") {
-    const o = typeof oldV === "string" ? parseSize(oldV) : undefined;
-    const n = typeof newV === "string" ? parseSize(newV) : undefined;
+    const o = typeof oldV === "string" || typeof oldV === "number" ? parseSize(oldV) : undefined;
+    const n = typeof newV === "string" || typeof newV === "number" ? parseSize(newV) : undefined;
     return o !== undefined && n !== undefined && n < o;
   }
   return false;

@@ -57,6 +57,8 @@ Diff("equal quantities are no change; a disk may grow in place but not shrink", 
   const shrink = desired("systemv0/blockstorage", "bs1", { requestSize: "1G", limitSize: "5G", from: { type: "Empty" } }, NS);
   assert.is(diffResource(grow, applied(disk))?.action, "update");
   assert.is(diffResource(shrink, applied(disk))?.action, "replace");
+  const bytes = desired("systemv0/blockstorage", "bs1", { requestSize: 1073741824, limitSize: "10Gi", from: { type: "Empty" } }, NS);
+  assert.is(diffResource(bytes, applied(disk)), undefined, "1073741824 = 1G and 10Gi = 10G");
 });
 
 Diff("replace fields per kind: disk source and type, network id and type, node move", () => {

@@ -30,6 +30,7 @@ export class Controller {
   private pollTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private roundFailures = 0;
+  private rounds = 0;
   private readonly listeners = new Set<(r: RoundReport) => void>();
 
   constructor(deps: ControllerDeps, opts: ControllerOptions = {}) {
@@ -107,12 +108,13 @@ export class Controller {
   /** Runs one round; returns when to come back on its own. */
   private async runRound(): Promise<number | undefined> {
     const t0 = performance.now();
-    const ctx = { deps: this.deps, state: this.state, limiter: this.limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs, loadCached: (c: string) => this.loadCached(c), log: this.log };
+    const log = this.log.child({ reconcileId: ++this.rounds });
+    const ctx = { deps: this.deps, state: this.state, limiter: this.limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs, loadCached: (c: string) => this.loadCached(c), log };
     try {
       const report = await reconcileRound(ctx, this.abort.signal);
       this.roundFailures = 0;
       this.deps.metrics?.roundDone?.((performance.now() - t0) / 1000, "ok");
-      this.log.info({ revision: report.commit, commandsSent: report.commandsSent, notReady: report.notReady, statusChanged: report.statusChanged }, "round done");
+      log.info({ revision: report.commit, commandsSent: report.commandsSent, notReady: report.notReady, statusChanged: report.statusChanged }, "round done");
       for (const l of this.listeners) l(report);
       return report.requeueAfterMs;
     } catch (e: unknown) {
@@ -120,7 +122,7 @@ export class Controller {
       if (this.abort.signal.aborted) return undefined;
       this.roundFailures++;
       const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.roundFailures - 1));
-      this.log.warn({ err: e, retryInMs: delay }, "round failed");
+      log.warn({ err: e, retryInMs: delay }, "round failed");
       return delay;
     }
   }

@@ -14,8 +14,8 @@ export interface ExecuteHooks {
   reconcile(item: WorkItem, signal: AbortSignal): Promise<Result>;
   /** True when `key` is ready (for applies) given what is known now. */
   isReady(key: ResourceKey): boolean;
-  /** True when `key` no longer exists anywhere (for deletes). */
-  isGone(key: ResourceKey): boolean;
+  /** True when `key` no longer exists on `node` (anywhere, when `node` is undefined): for deletes. */
+  isGone(key: ResourceKey, node: string | undefined): boolean;
   /** Milliseconds the item must still wait because of earlier failures (0: run now). */
   backoffRemainingMs(item: WorkItem): number;
 }
@@ -43,7 +43,7 @@ export async function executeWork(items: readonly WorkItem[], hooks: ExecuteHook
     const runnable: WorkItem[] = [];
     const next: WorkItem[] = [];
     for (const item of pending) {
-      const unmet = item.dependsOn.filter((d) => (item.op === "apply" ? !hooks.isReady(d) : !hooks.isGone(d)));
+      const unmet = item.dependsOn.filter((d) => (item.op === "apply" ? !hooks.isReady(d) : !hooks.isGone(d, item.node)));
       if (unmet.length === 0) runnable.push(item);
       else if (unmet.some((d) => keys.has(d) && d !== item.key)) next.push(item);
       else outcomes.set(item.id, fail(item, new WaitingError("DependencyNotReady", `waiting for ${unmet.join(", ")}`, WAIT_MS)));

@@ -85,9 +85,11 @@ function deletes(input: WorkInput): WorkItem[] {
     if (input.load.resources.has(key) || isProtected(key, input)) continue;
     out.push({ id: `${key}@`, key, node: undefined, op: "delete", generation, reason: "Delete", dependsOn: [] });
   }
-  // A delete waits for the deletes of kinds that come before it (a VM before its disks).
+  // A delete waits for the deletes of kinds that come before it on the same node (a VM before
+  // its disks); a cluster-level delete waits for every resource really removed before it.
   const rank = (w: WorkItem): number => DELETE_RANK[w.key.split("/").slice(0, 2).join("/") as keyof typeof DELETE_RANK] ?? 9;
-  return out.map((w) => ({ ...w, dependsOn: [...new Set(out.filter((o) => rank(o) < rank(w)).map((o) => o.key))] }));
+  const before = (o: WorkItem, w: WorkItem): boolean => rank(o) < rank(w) && (w.node === undefined ? !input.load.resources.has(o.key) : o.node === w.node);
+  return out.map((w) => ({ ...w, dependsOn: [...new Set(out.filter((o) => before(o, w)).map((o) => o.key))] }));
 }
 
 /** Every apply and delete the round needs, deterministic order. */

@@ -151,7 +151,8 @@ function applyItems(a: ApplyInput): { hooks: Parameters<typeof executeWork>[1]; 
     const nodes = a.placement.nodes.get(key);
     return nodes !== undefined && evaluateOnNodes({ r, generation: gen, nodes, observed: a.observed, isNodeReady: (n) => a.nodes.some((x) => x.name === n && x.ready) }).ready;
   };
-  const gone = (key: ResourceKey): boolean => !a.ctx.state.clusterApplied.has(key) && ![...a.observed.values()].some((m) => m.has(key));
+  const gone = (key: ResourceKey, node: string | undefined): boolean =>
+    node !== undefined ? !a.observed.get(node)?.has(key) : !a.ctx.state.clusterApplied.has(key) && ![...a.observed.values()].some((m) => m.has(key));
   const hooks = {
     isReady: ready,
     isGone: gone,

@@ -122,6 +122,27 @@ loop("a node whose heartbeat expired: its resources are not ready (NodeNotReady)
   assert.is(back.commandsSent, 0);
 });
 
+loop("two nodes: networks follow their users; an annotation moves a router (created on the new node, deleted on the old)", async () => {
+  const env = await setup();
+  const agent2 = await new FakeAgent(env.bus.connectAgent(), "node2").start();
+  const files = exampleFiles();
+  env.source.commit({ ...files, "20-router.yaml": files["20-router.yaml"]!.replace("  namespace: ns1\n", "  namespace: ns1\n  annotations:\n    virtualrouterv0/node_name: node2\n") });
+  const { c } = makeController(env);
+  const r = await nextRound(c, () => c.start());
+  assert.is(r.notReady, 0);
+  const net = "systemv0/network/group1/ns1/net1";
+  assert.ok(env.agent.host.has(net) && agent2.host.has(net), "the network is on both nodes");
+  assert.ok(agent2.host.has("systemv0/virtualrouter/group1/ns1/vrouter1"));
+  assert.equal(agent2.commands.find((x) => x.key === net)?.context, { peers: ["198.18.0.1"] });
+  env.source.commit({ ...files, "20-router.yaml": files["20-router.yaml"]!.replace("  namespace: ns1\n", "  namespace: ns1\n  annotations:\n    virtualrouterv0/node_name: node1\n") });
+  const r2 = await nextRound(c, () => c.trigger("move"));
+  await c.stop();
+  assert.is(r2.notReady, 0);
+  assert.ok(env.agent.host.has("systemv0/virtualrouter/group1/ns1/vrouter1"));
+  assert.not.ok(agent2.host.has("systemv0/virtualrouter/group1/ns1/vrouter1"));
+  assert.not.ok(agent2.host.has(net), "no user left on node2: its network goes too");
+});
+
 loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {
   const env = await setup();
   env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };

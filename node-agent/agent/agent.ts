@@ -59,10 +59,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.log.child({ node: env.nodeName });
   const abort = new AbortController();
   const ctx = (l: Logger): DriverContext => ({ runner: o.runner, log: l, signal: abort.signal, node: env });
-  const journal = new Journal({ path: join(env.dataDir, "journal.jsonl"), maxBytes: o.config.journalMaxBytes, log });
-  const state = new StateStore(join(env.dataDir, "state"), log);
-  const results = new ResultCache();
-  for (const r of await journal.results()) results.set(r);
+  const { journal, results, state } = await openStores(o.config, log);
   const accelerator = o.accelerator ?? (await chooseAccelerator(o.config, o.runner));
   log.info({ accelerator: accelerator.accelerator, why: accelerator.reason }, "accelerator chosen");
   const inv = new InventoryLoop({ ...o, log, ctx: () => ctx(log), state });
@@ -75,29 +72,51 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   });
   await o.bus.register(registration(o, accelerator));
   await o.bus.serveCommands(env.nodeName, (cmd) => executor.execute(cmd));
-  let seq = 0;
-  const beat = setInterval(() => {
-    o.bus.heartbeat({ node: env.nodeName, seq: ++seq }).catch((err: unknown) => log.warn({ err }, "heartbeat failed"));
-  }, HEARTBEAT_INTERVAL_MS);
+  const beat = startHeartbeat(o.bus, env.nodeName, log);
   inv.start(o.config.resyncIntervalMs);
   log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");
-  const startedAt = new Date();
   let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await beat.stop();
+    inv.stop();
+    // Leave first: the controller stops sending here while the commands in flight finish.
+    await o.bus.leave(env.nodeName).catch((err: unknown) => log.warn({ err }, "could not mark the node not ready"));
+    await executor.drain();
+    abort.abort(new Error("agent stopping"));
+    await o.bus.close();
+    log.info("agent stopped");
+  };
   return {
     node: env.nodeName,
     accelerator,
-    startedAt,
+    startedAt: new Date(),
     inflight: () => executor.inflight,
     resync: () => inv.run(),
-    stop: () => (stopping ??= (async () => {
-      clearInterval(beat);
-      inv.stop();
-      await executor.drain();
-      abort.abort(new Error("agent stopping"));
-      await o.bus.leave(env.nodeName).catch((err: unknown) => log.warn({ err }, "could not mark the node not ready"));
-      await o.bus.close();
-      log.info("agent stopped");
-    })()),
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+/** The journal, the result cache seeded from it, and the state dir. */
+async function openStores(config: AgentSettings, log: Logger): Promise<{ journal: Journal; results: ResultCache; state: StateStore }> {
+  const dataDir = config.node.dataDir;
+  const journal = new Journal({ path: join(dataDir, "journal.jsonl"), maxBytes: config.journalMaxBytes, log });
+  const results = new ResultCache();
+  for (const r of await journal.results()) results.set(r);
+  return { journal, results, state: new StateStore(join(dataDir, "state"), log) };
+}
+
+/** Heartbeats every HEARTBEAT_INTERVAL_MS; `stop` resolves once no heartbeat is in flight (so none lands after a leave). */
+function startHeartbeat(bus: AgentBus, node: string, log: Logger): { stop(): Promise<void> } {
+  let seq = 0;
+  let last: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    last = bus.heartbeat({ node, seq: ++seq }).catch((err: unknown) => log.warn({ err }, "heartbeat failed"));
+  }, HEARTBEAT_INTERVAL_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await last;
+    },
   };
 }
 

@@ -72,7 +72,7 @@ export class NatsAgentBus implements AgentBus {
     this.#nc = nc;
     this.#kv = kv;
     this.#log = log;
-    void this.#followStatus();
+    void this.#followStatus().catch((err: unknown) => log.warn({ err }, "connection status stream ended"));
   }
 
   /** Connects and opens the KV buckets (creating them when missing). Throws when nats-server cannot be reached at first. */
@@ -118,7 +118,7 @@ export class NatsAgentBus implements AgentBus {
         const p = this.#answer(msg, handler).finally(() => this.#inflight.delete(p));
         this.#inflight.add(p);
       }
-    })();
+    })().catch((err: unknown) => this.#log.error({ err, node }, "command subscription ended"));
     // The subscription is registered once the server has seen it.
     await this.#nc.flush();
   }

@@ -35,7 +35,7 @@ export class BusWatch {
     for (const k of await listKeys(this.#buckets.liveness)) this.#ready.set(k, true);
     await this.#startWatchers();
     this.#timer = setInterval(() => void this.#poll(), pollMs);
-    void this.#followStatus();
+    void this.#followStatus().catch((err: unknown) => this.#log.warn({ err }, "connection status stream ended"));
   }
 
   /** Adds a listener; returns its removal. */

@@ -77,8 +77,8 @@ P("registers, serves its endpoints, answers Unsupported, then from disk after a 
     assert.match(metrics, 'humops_agent_commands_total{op="apply",api_type="corev0/group",result="Unsupported"} 1');
     agent.kill("SIGTERM");
     const t0 = Date.now();
-    await until("not ready after SIGTERM", async () => !(await ready(ctx.ctl)), 5000);
-    assert.ok(Date.now() - t0 < 5000);
+    await until("not ready after SIGTERM", async () => !(await ready(ctx.ctl)), 15_000);
+    assert.ok(Date.now() - t0 < 5000, `not ready only after ${Date.now() - t0} ms: the agent did not leave`);
     assert.is(await exited(agent), 0);
     agent = spawnAgent(ctx.config, ctx.port);
     await until("ready again", () => ready(ctx.ctl), 30_000);

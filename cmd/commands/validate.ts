@@ -1,12 +1,14 @@
 /**
  * `humops validate [PATH]`: loads a manifests tree and prints every diagnostic (CONTRACT.md §3).
- * Composition only: reading is reconciler/source/, checking and formatting reconciler/manifest/.
+ * Composition only: reading is reconciler/source/, schema checks and formatting
+ * reconciler/manifest/, cross-resource checks reconciler/validate/.
  */
 import type { Command } from "commander";
 import { Option } from "commander";
 import { formatDiagnostic, formatSummary, toValidationReport } from "../../reconciler/manifest/format-diagnostics.js";
 import { loadManifests } from "../../reconciler/manifest/load-manifests.js";
 import { readManifestPath } from "../../reconciler/source/fs-tree.js";
+import { compareDiagnostics, validateResources } from "../../reconciler/validate/validate-resources.js";
 
 interface ValidateOptions {
   readonly format: "text" | "json";
@@ -20,7 +22,13 @@ async function runValidate(path: string, opts: ValidateOptions): Promise<number>
     console.error(`humops validate: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const result = loadManifests(files);
+  const loaded = loadManifests(files);
+  const cross = validateResources(loaded.resources, loaded.invalidKeys);
+  const result = {
+    ...loaded,
+    resources: new Map([...loaded.resources].filter(([k]) => !cross.invalid.has(k))),
+    diagnostics: [...loaded.diagnostics, ...cross.diagnostics].sort(compareDiagnostics),
+  };
   const report = toValidationReport(result, files.length);
   if (opts.format === "json") {
     console.log(JSON.stringify(report, null, 2));

@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HUMSTACK_EXAMPLES } from "../helpers/examples.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const EXAMPLES = "/work/shared/examples/humstack";
+const EXAMPLES = HUMSTACK_EXAMPLES;
 
 function humops(...args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "cmd/humops.ts", ...args], { cwd: ROOT, encoding: "utf8" });
@@ -49,6 +50,18 @@ validate("--format json prints the report object", (ctx) => {
   assert.is(report.valid, false);
   assert.equal(report.errors.map((e) => [e.file, e.line, e.column]), [["bad.yaml", 3, 7]]);
   assert.is(report.summary.files, 11);
+});
+
+validate("cross-resource checks run too: an undeclared tag target warns, a VM on a missing network fails", (ctx) => {
+  const ok = humops("validate", EXAMPLES);
+  assert.match(ok.stdout, /07-systemv0-image\.yaml:\d+:\d+: warning: /);
+  const tree = join(ctx.dir, "cross");
+  cpSync(EXAMPLES, tree, { recursive: true });
+  const vm = join(tree, "09-systemv0-virtualmachine.yaml");
+  writeFileSync(vm, readFileSync(vm, "utf8").replace("- networkID: net1", "- networkID: net9"));
+  const r = humops("validate", tree);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^09-systemv0-virtualmachine\.yaml:\d+:\d+: systemv0\/virtualmachine group1\/ns1\/vm1: .*net9/m);
 });
 
 validate("a path that does not exist exits 1 with a message", (ctx) => {

@@ -4,8 +4,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { validateAgentConfig, validateDocument, validateWithManifestSchema } from "../../schemas/validators.js";
+import { EXAMPLES_ROOT } from "../helpers/examples.js";
 
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = EXAMPLES_ROOT;
 const humstackDir = join(EXAMPLES, "humstack");
 
 function documentsOf(file: string): unknown[] {

@@ -13,10 +13,11 @@ import {
 } from "../../schemas/validators.js";
 import { KINDS } from "../../schemas/kinds.js";
 import { SchemaValidationError } from "../../schemas/errors.js";
+import { HUMSTACK_AGENT_CONFIG, HUMSTACK_EXAMPLES } from "../helpers/examples.js";
 
-const HUMSTACK = "/work/shared/examples/humstack/";
+const HUMSTACK = `${HUMSTACK_EXAMPLES}/`;
 const examples = readdirSync(HUMSTACK).filter((f) => f.endsWith(".yaml")).map((f) => parse(readFileSync(HUMSTACK + f, "utf8")) as unknown);
-const agentExample = parse(readFileSync("/work/shared/examples/humstack-agent-config.yaml", "utf8")) as Record<string, unknown>;
+const agentExample = parse(readFileSync(HUMSTACK_AGENT_CONFIG, "utf8")) as Record<string, unknown>;
 
 function onlyIssue(r: { ok: boolean; errors?: { pointer: string; message: string; keyword: string }[] }) {
   assert.is(r.ok, false);

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { loadManifests } from "../../../reconciler/manifest/load-manifests.js";
 import { ParseCache } from "../../../reconciler/manifest/parse-cache.js";
 import type { ManifestFile } from "../../../reconciler/manifest/types.js";
+import { HUMSTACK_EXAMPLES } from "../../helpers/examples.js";
 
-const EXAMPLES = "/work/shared/examples/humstack";
+const EXAMPLES = HUMSTACK_EXAMPLES;
 const examples: ManifestFile[] = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith(".yaml"))
   .map((f) => ({ path: f, text: readFileSync(join(EXAMPLES, f), "utf8"), blobId: `blob-${f}` }));

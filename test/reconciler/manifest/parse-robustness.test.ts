@@ -8,8 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DIAGNOSTIC_CODES } from "../../../reconciler/manifest/codes.js";
 import { parseManifestFile } from "../../../reconciler/manifest/parse-manifest-file.js";
+import { HUMSTACK_EXAMPLES } from "../../helpers/examples.js";
 
-const EXAMPLES = "/work/shared/examples/humstack";
+const EXAMPLES = HUMSTACK_EXAMPLES;
 const texts = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml")).map((f) => readFileSync(join(EXAMPLES, f), "utf8"));
 const PIECES = [":", "-", " ", "\n", "\t", "[", "]", "{", "}", "&a ", "*a", "!", "'", '"', "#", "---\n", "? ", "|", ">", "~", "\u0000", "é", "0", "..", "/"];
 

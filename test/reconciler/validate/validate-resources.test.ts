@@ -5,6 +5,7 @@ import { loadManifests } from "../../../reconciler/manifest/load-manifests.js";
 import type { Diagnostic } from "../../../reconciler/manifest/types.js";
 import { validateResources } from "../../../reconciler/validate/validate-resources.js";
 import { caseExpected, caseFiles, caseNames, INVALID_DIR, readYamlDir } from "./invalid-cases.js";
+import { HUMSTACK_EXAMPLES } from "../../helpers/examples.js";
 
 function diagnose(files: ReturnType<typeof caseFiles>) {
   const load = loadManifests(files);
@@ -16,7 +17,7 @@ const Base = suite("validateResources: the valid base tree");
 
 Base("the base tree and the humstack README examples have no errors", () => {
   assert.equal(diagnose(readYamlDir(join(INVALID_DIR, "_base"))).all, []);
-  const humstack = diagnose(readYamlDir(join(import.meta.dirname, "../../../../shared/examples/humstack")));
+  const humstack = diagnose(readYamlDir(HUMSTACK_EXAMPLES));
   assert.equal(humstack.all.filter((d) => d.severity === "error"), []);
   assert.equal(humstack.all.map((d) => d.code), ["UNKNOWN_IMAGEENTITY", "UNKNOWN_IMAGEENTITY"], "the two undeclared tags are warnings");
 });

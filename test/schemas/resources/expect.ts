@@ -6,13 +6,14 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { validateDocument, type SchemaIssue } from "../../../schemas/validators.js";
+import { HUMSTACK_EXAMPLES } from "../../helpers/examples.js";
 
 /** Marks a node to delete in `change`. */
 export const REMOVE = Symbol("remove");
 
 /** The parsed humstack example of a kind (shared/examples/humstack/<file>). */
 export function example(file: string): Record<string, unknown> {
-  return parse(readFileSync(`/work/shared/examples/humstack/${file}`, "utf8")) as Record<string, unknown>;
+  return parse(readFileSync(`${HUMSTACK_EXAMPLES}/${file}`, "utf8")) as Record<string, unknown>;
 }
 
 /** A deep copy of `doc` with the node at `pointer` set to `value` (or removed). Parents are created. */

@@ -44,6 +44,10 @@ export interface Agent {
   readonly startedAt: Date;
   /** Commands being executed now. */
   inflight(): number;
+  /** When the last command arrived from the controller; undefined before the first. */
+  lastCommandAt(): Date | undefined;
+  /** The last command that failed. */
+  lastError(): { readonly at: Date; readonly key: string; readonly message: string } | undefined;
   /** Reads the inventory now and publishes it when it changed; resolves with whether it published. */
   resync(): Promise<boolean>;
   /** Stops: no new commands, in-flight ones finish, the node leaves (not ready at once), the bus closes. */
@@ -63,15 +67,18 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const accelerator = o.accelerator ?? (await chooseAccelerator(o.config, o.runner));
   log.info({ accelerator: accelerator.accelerator, why: accelerator.reason }, "accelerator chosen");
   const inv = new InventoryLoop({ ...o, log, ctx: () => ctx(log), state });
+  let lastCommandAt: Date | undefined;
+  let lastError: { at: Date; key: string; message: string } | undefined;
   const executor = new CommandExecutor({
     drivers: o.drivers, journal, results, state, context: ctx, parallelLimit: o.config.parallelLimit, log,
     onResult: (cmd, result) => {
+      if (!result.ok) lastError = { at: new Date(), key: cmd.key, message: `${result.reason}: ${result.message}` };
       o.onResult?.(cmd, result);
       inv.soon(o.inventoryDebounceMs ?? 200);
     },
   });
   await o.bus.register(registration(o, accelerator));
-  await o.bus.serveCommands(env.nodeName, (cmd) => executor.execute(cmd));
+  await o.bus.serveCommands(env.nodeName, (cmd) => ((lastCommandAt = new Date()), executor.execute(cmd)));
   const beat = startHeartbeat(o.bus, env.nodeName, log);
   inv.start(o.config.resyncIntervalMs);
   log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");
@@ -91,6 +98,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     accelerator,
     startedAt: new Date(),
     inflight: () => executor.inflight,
+    lastCommandAt: () => lastCommandAt,
+    lastError: () => lastError,
     resync: () => inv.run(),
     stop: () => (stopping ??= stop()),
   };

@@ -4,6 +4,7 @@
  * download API. Used by `humops agent` and `humops up`; every adapter can be injected instead.
  */
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { validateAgentConfig } from "../../schemas/validators.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
@@ -14,6 +15,7 @@ import { AgentConfigError } from "../config/errors.js";
 import { machineFacts, resolveSettings } from "../config/load-agent-config.js";
 import { startDiagServer } from "../diag/socket-server.js";
 import { diagSocketPath } from "../diag/node-config.js";
+import type { AgentStatusSnapshot } from "../diag/agent-status.js";
 import type { ResourceDriver } from "../driver.js";
 import type { HostRunner } from "../host/host-runner.js";
 import { ZxRunner } from "../host/zx-runner.js";
@@ -25,7 +27,6 @@ import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
 import { VmDriver } from "../vm/vm-driver.js";
 import { startAgent as startRuntime, type Agent } from "./agent.js";
 import { StateStore } from "./state-store.js";
-import { join } from "node:path";
 
 /** Options of the production agent; only config and log are required. */
 export interface LaunchOptions {
@@ -83,11 +84,12 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
   const log = o.log.child({ node: settings.node.nodeName });
   const bus = o.bus ?? (await NatsAgentBus.connect({ ...settings.nats, node: settings.node.nodeName, log }));
   const stops: Array<() => Promise<void>> = [];
+  const ref: { agent?: Agent } = {};
   try {
-    if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion }));
+    if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion, ref }));
     const dl = await serveDownloads(settings, runner, log);
     if (dl) stops.push(dl);
-    const agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(o.onResult ? { onResult: o.onResult } : {}) });
+    const agent = (ref.agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(o.onResult ? { onResult: o.onResult } : {}) }));
     return { ...agent, stop: async () => {
       await agent.stop();
       for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
@@ -99,13 +101,40 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
   }
 }
 
-async function serveNodectl(o: { settings: AgentSettings; drivers: readonly ResourceDriver[]; runner: HostRunner; log: Logger; accelerator: AcceleratorProbe; version: string | undefined }): Promise<() => Promise<void>> {
+interface NodectlOptions {
+  readonly settings: AgentSettings;
+  readonly drivers: readonly ResourceDriver[];
+  readonly runner: HostRunner;
+  readonly log: Logger;
+  readonly accelerator: AcceleratorProbe;
+  readonly version: string | undefined;
+  /** The runtime, once started (the socket answers before it is). */
+  readonly ref: { agent?: Agent };
+}
+
+function statusOf(o: NodectlOptions, startedAt: string): AgentStatusSnapshot {
+  const env = o.settings.node;
+  const seen = o.ref.agent?.lastCommandAt();
+  const err = o.ref.agent?.lastError();
+  return {
+    version: o.version ?? "0.0.0-dev",
+    nodeName: env.nodeName,
+    startedAt,
+    pid: process.pid,
+    capacity: o.settings.capacity,
+    accelerator: o.accelerator,
+    ...(seen ? { controllerLastSeenAt: seen.toISOString() } : {}),
+    ...(err ? { lastError: { at: err.at.toISOString(), key: err.key, message: err.message } } : {}),
+  };
+}
+
+async function serveNodectl(o: NodectlOptions): Promise<() => Promise<void>> {
   const env = o.settings.node;
   const state = new StateStore(join(env.dataDir, "state"), o.log);
   const startedAt = new Date().toISOString();
   const server = await startDiagServer({
     socketPath: diagSocketPath(env.dataDir),
-    getStatus: () => ({ version: o.version ?? "0.0.0-dev", nodeName: env.nodeName, startedAt, pid: process.pid, capacity: o.settings.capacity, accelerator: o.accelerator }),
+    getStatus: () => statusOf(o, startedAt),
     drivers: o.drivers,
     driverContext: () => ({ runner: o.runner, log: o.log, signal: new AbortController().signal, node: env }),
     knownCommands: async () => (await state.all()).filter((s) => s.command.op === "apply").map((s) => s.command),

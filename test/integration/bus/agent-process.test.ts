@@ -16,6 +16,7 @@ import { startNats, type NatsServer } from "../../helpers/nats-server.js";
 import { onExitCleanup } from "../../helpers/exit-cleanup.js";
 import { NatsControllerBus } from "../../../reconciler/bus/nats-controller-bus.js";
 import type { NodeCommand } from "../../../reconciler/bus/controller-bus.js";
+import { requestAgent } from "../../../node-agent/diag/socket-client.js";
 
 const log = pino({ level: "silent" });
 const node = `p${process.pid}`;
@@ -73,6 +74,11 @@ P("registers, serves its endpoints, answers Unsupported, then from disk after a 
     assert.is((await fetch(`${base}/readyz`)).status, 200);
     const r = await ctx.ctl.send(node, group, { timeoutMs: 5000 });
     assert.equal([r.ok, r.reason], [false, "Unsupported"]);
+    // nodectl's socket tells the same story.
+    const status = await requestAgent(join(ctx.dir, "data", "nodectl.sock"), "status", {});
+    assert.equal([status.nodeName, status.accelerator?.accelerator], [node, "tcg"]);
+    assert.ok(status.controllerLastSeenAt);
+    assert.match(status.lastError?.message ?? "", "Unsupported");
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, 'humops_agent_commands_total{op="apply",api_type="corev0/group",result="Unsupported"} 1');
     agent.kill("SIGTERM");

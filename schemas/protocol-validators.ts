@@ -10,6 +10,7 @@ import commandReply from "./protocol/command-reply.schema.json" with { type: "js
 import nodeRegistration from "./protocol/node-registration.schema.json" with { type: "json" };
 import nodeHeartbeat from "./protocol/node-heartbeat.schema.json" with { type: "json" };
 import nodeInventory from "./protocol/node-inventory.schema.json" with { type: "json" };
+import type { ObservedResource } from "./protocol-types.js";
 import type {
   CommandReply,
   NodeCommand,
@@ -53,6 +54,12 @@ export const parseNodeRegistration = compile<NodeRegistration>(nodeRegistration)
 export const parseNodeHeartbeat = compile<NodeHeartbeat>(nodeHeartbeat);
 /** Validates a NodeInventory. */
 export const parseNodeInventory = compile<NodeInventory>(nodeInventory);
+
+/** Validates one ObservedResource (what a driver reports), e.g. before it goes into a result or an inventory. */
+export const parseObservedResource = compile<ObservedResource>({
+  $id: "https://humops.dev/schemas/protocol/observed-resource.check.json",
+  $ref: "common.schema.json#/$defs/observedResource",
+});
 
 /** One line for logs and error messages: `/op must be equal to one of the allowed values; ...`. */
 export function formatIssues(errors: readonly ProtocolIssue[]): string {

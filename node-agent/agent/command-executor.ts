@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { ApiType } from "../../schemas/kinds.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceDriver } from "../driver.js";
+import { checkedObserved } from "./checked-observed.js";
 import type { Journal } from "./journal.js";
 import { KeyQueue } from "./key-queue.js";
 import type { ResultCache } from "./result-cache.js";
@@ -118,7 +119,7 @@ export class CommandExecutor {
         return { ok: true };
       }
       const observed = await driver.apply(cmd, ctx);
-      return { ok: true, observed: withNode(observed, ctx.node.nodeName) };
+      return { ok: true, observed: checkedObserved(withNode(observed, ctx.node.nodeName)) };
     } catch (err) {
       return { ok: false, ...describeError(err) };
     }

@@ -159,7 +159,7 @@ export class NatsAgentBus implements AgentBus {
       const checked = parseCommandReply(result);
       if (checked.ok) return checked.value;
       this.#log.error({ commandId, issues: formatIssues(checked.errors) }, "agent produced an invalid result");
-      return { commandId, key, ok: false, reason: "AgentError", message: "agent produced an invalid result", durationMs: 0 };
+      return { commandId, key, ok: false, reason: "AgentError", message: `agent produced an invalid result: ${formatIssues(checked.errors)}`, durationMs: 0 };
     } catch (err) {
       this.#log.error({ err, commandId }, "command handler threw");
       return { commandId, key, ok: false, reason: "AgentError", message: String((err as Error)?.message ?? err), durationMs: 0 };

@@ -153,6 +153,22 @@ A("inventory is published on change only, never partially", async (ctx) => {
   assert.equal((await ctx.bus.inventories()).get("n1")?.orphans, ["hmb-stray"]);
 });
 
+A("a driver's invalid report becomes an InvalidObserved error on that resource; the inventory still goes out", async (ctx) => {
+  const apply = ctx.vm.apply.bind(ctx.vm);
+  ctx.vm.apply = async (c, dctx) => ({ ...(await apply(c, dctx)), state: "", reason: "not pascal" });
+  const inventory = ctx.vm.inventory.bind(ctx.vm);
+  ctx.vm.inventory = async (dctx, known) => {
+    const inv = await inventory(dctx, known);
+    return { ...inv, resources: inv.resources.map((r) => ({ ...r, state: "" })) };
+  };
+  const r = await ctx.bus.send("n1", vmCmd("bad1", "vm9"), { timeoutMs: 2000 });
+  assert.equal([r.ok, r.observed?.state, r.observed?.reason, r.observed?.generation], [true, "Error", "InvalidObserved", 2]);
+  assert.match(r.observed?.message ?? "", "/state");
+  await ctx.agent.resync();
+  const inv = (await ctx.bus.inventories()).get("n1");
+  assert.equal(inv?.resources.map((x) => [x.key, x.state, x.reason]), [["systemv0/virtualmachine/g1/ns1/vm9", "Error", "InvalidObserved"]]);
+});
+
 A("stop: the node leaves (not ready) and stops serving", async (ctx) => {
   await ctx.agent.stop();
   assert.is((await ctx.bus.nodes())[0]?.ready, false);

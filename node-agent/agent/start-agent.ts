@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { validateAgentConfig } from "../../schemas/validators.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 import type { AgentBus } from "../bus/agent-bus.js";
-import { NatsAgentBus } from "../bus/nats-agent-bus.js";
+import { isAuthorizationError, NatsAgentBus } from "../bus/nats-agent-bus.js";
 import type { AgentSettings } from "../config/agent-settings.js";
 import { AgentConfigError } from "../config/errors.js";
 import { machineFacts, resolveSettings } from "../config/load-agent-config.js";
@@ -82,7 +82,7 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
   const accelerator = settings.accelerator === "tcg" ? { accelerator: "tcg" as const, reason: "vm.accelerator: tcg" } : await probeAccelerator(runner);
   const drivers = o.drivers ?? productionDrivers(settings, accelerator);
   const log = o.log.child({ node: settings.node.nodeName });
-  const bus = o.bus ?? (await NatsAgentBus.connect({ ...settings.nats, node: settings.node.nodeName, log }));
+  const bus = o.bus ?? (await connectBus(settings, log));
   const stops: Array<() => Promise<void>> = [];
   const ref: { agent?: Agent } = {};
   try {
@@ -98,6 +98,23 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
     for (const s of stops.reverse()) await s().catch(() => undefined);
     await bus.close().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Connects to NATS, retrying while nats-server is not reachable yet (a node may boot before
+ * it), with a log line per attempt. Refused credentials are not retried: that needs a fix.
+ */
+async function connectBus(settings: AgentSettings, log: Logger): Promise<AgentBus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NatsAgentBus.connect({ ...settings.nats, node: settings.node.nodeName, log });
+    } catch (err) {
+      if (isAuthorizationError(err)) throw err;
+      const delayMs = Math.min(attempt * 1000, 10_000);
+      log.warn({ err, attempt, delayMs, servers: settings.nats.servers }, "nats not reachable; retrying");
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
   }
 }
 

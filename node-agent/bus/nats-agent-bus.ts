@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import {
+  AuthorizationError,
   connect,
   credsAuthenticator,
   type ConnectionOptions,
@@ -184,6 +185,11 @@ export class NatsAgentBus implements AgentBus {
     if (this.#registration) await this.register(this.#registration);
     if (this.#inventory) await this.publishInventory(this.#inventory);
   }
+}
+
+/** True when nats-server refused the credentials (retrying will not help). */
+export function isAuthorizationError(err: unknown): boolean {
+  return err instanceof AuthorizationError || (err instanceof Error && err.cause instanceof AuthorizationError);
 }
 
 function connectionOptions(opts: NatsAgentBusOptions): ConnectionOptions {

@@ -99,3 +99,50 @@ T("nats-server restarts on the same port and store: both sides recover, commands
 });
 
 T.run();
+
+const L = suite("production launcher and nats-server availability");
+
+L("an agent started before nats-server registers once it comes up; refused credentials fail at once", async () => {
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const { startAgent: launch } = await import("../../../node-agent/agent/start-agent.js");
+  const dir = await mkdtemp(join(tmpdir(), "humops-launch-nats-"));
+  const url = `nats://127.0.0.1:${port}`;
+  const starting = launch({
+    config: { nodeName: "late", dataDir: dir, nats: { url }, vm: { accelerator: "tcg" } },
+    log, runner: new RecordingRunner({ fallback: {} }), drivers: [new FakeDriver("systemv0/network")], diagSocket: false,
+  });
+  let nats: NatsServer | undefined;
+  let agent: Agent | undefined;
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    nats = await startNats({ jetstream: true, port });
+    agent = await starting;
+    const ctl = await NatsControllerBus.connect({ servers: nats.url, log });
+    assert.ok((await ctl.nodes()).some((n) => n.name === "late" && n.ready));
+    await ctl.close();
+  } finally {
+    await agent?.stop();
+    await nats?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const auth = await startNats({ jetstream: true, config: 'authorization { users: [ { user: "a", password: "right" } ] }' });
+  try {
+    const t0 = Date.now();
+    const e = await launch({
+      config: { nodeName: "bad", dataDir: tmpdir(), nats: { url: auth.url, user: "a", password: "wrong" } },
+      log, runner: new RecordingRunner({ fallback: {} }), drivers: [], diagSocket: false,
+    }).catch((err: unknown) => err);
+    assert.instance(e, Error);
+    assert.ok(Date.now() - t0 < 5000, "refused credentials must not be retried");
+  } finally {
+    await auth.stop();
+  }
+});
+
+L.run();

@@ -5,7 +5,7 @@
  * Never deletes what a failed manifest declared (CONTRACT.md §2): keys in `invalidKeys`, and
  * resources whose last source file failed to load, are left alone.
  */
-import type { ResourceKey } from "../../schemas/kinds.js";
+import { resourceKey, type ResourceKey } from "../../schemas/kinds.js";
 import type { ObservedResource } from "../../schemas/protocol-types.js";
 import type { DesiredResource, LoadResult } from "../manifest/types.js";
 import type { ResourceStatus } from "../status/types.js";
@@ -43,12 +43,31 @@ export interface WorkInput {
   readonly mayDelete?: (key: ResourceKey) => boolean;
 }
 
+const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * A BaseImage disk also waits for the declared image entity its image and tag resolve to: its
+ * command's context needs the entity's location and sha256 (build-context.ts), and the agent
+ * refuses a BaseImage disk without them as InvalidSpec (terminal). The image itself is
+ * cluster-applied, so waiting for it alone does not wait for the entity.
+ */
+function baseImageEntity(r: DesiredResource, resources: LoadResult["resources"]): ResourceKey[] {
+  const from = rec(r.spec["from"]);
+  if (r.apiType !== "systemv0/blockstorage" || from["type"] !== "BaseImage") return [];
+  const base = rec(from["baseImage"]);
+  const image = resources.get(resourceKey({ apiType: "systemv0/image", id: String(base["imageName"] ?? ""), group: r.group }));
+  const entityId = rec(image?.spec["entityMap"])[typeof base["tag"] === "string" && base["tag"] ? base["tag"] : "latest"];
+  if (typeof entityId !== "string") return [];
+  const key = resourceKey({ apiType: "systemv0/imageentity", id: entityId, group: r.group });
+  return resources.has(key) ? [key] : [];
+}
+
 function applies(input: WorkInput): WorkItem[] {
   const out: WorkItem[] = [];
   for (const r of input.load.resources.values()) {
     const generation = input.generations.get(r.key) ?? 1;
     if (input.stalled.get(r.key) === generation) continue;
-    const dependsOn = dependenciesOf(r);
+    const dependsOn = [...new Set([...dependenciesOf(r), ...baseImageEntity(r, input.load.resources)])];
     if (CLUSTER_APPLIED.has(r.apiType)) {
       const applied = input.clusterApplied.get(r.key);
       if (applied !== generation) out.push({ id: `${r.key}@`, key: r.key, node: undefined, op: "apply", generation, reason: applied === undefined ? "Create" : "Update", dependsOn, desired: r });

@@ -67,7 +67,9 @@ export class InventoryLoop {
   }
 
   async #once(): Promise<boolean> {
-    const known = (await this.#o.state.all()).filter((s) => s.command.op === "apply").map((s) => s.command);
+    // A resource whose delete has not succeeded (running, or failed: an image entity still
+    // backing disks) is still there: dropping it would tell the controller it is gone.
+    const known = (await this.#o.state.all()).filter((s) => s.command.op === "apply" || s.result?.ok !== true).map((s) => s.command);
     const read = await readInventory(this.#o.drivers, this.#o.ctx(), known);
     if (!read.ok) {
       for (const f of read.failures) this.#o.log.error({ err: f.error, apiType: f.apiType }, "inventory read failed; not publishing");

@@ -23,11 +23,15 @@ export function dependenciesOf(r: DependencySubject): ResourceKey[] {
 /** Kinds the controller applies itself (no node): their "applied" record is the status branch. */
 export const CLUSTER_APPLIED: ReadonlySet<ApiType> = new Set<ApiType>(["corev0/group", "corev0/namespace", "corev0/externalippool", "corev0/externalip", "systemv0/image"]);
 
-/** Deletion order: lower first (a VM goes before its disks and networks). */
+/**
+ * Deletion order: lower first (a VM goes before its disks and networks). An image entity goes
+ * after the disks: BaseImage overlays are backed by its file, so the agent refuses to remove it
+ * before them (DiskInUse), and the disks, waiting for it, would never go.
+ */
 export const DELETE_RANK: Readonly<Record<ApiType, number>> = {
   "systemv0/virtualmachine": 0,
   "systemv0/virtualrouter": 1,
-  "systemv0/imageentity": 1,
+  "systemv0/imageentity": 4,
   "systemv0/image": 2,
   "systemv0/blockstorage": 3,
   "systemv0/network": 3,

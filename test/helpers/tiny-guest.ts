@@ -8,6 +8,9 @@
  * network-config (version 2: addresses, gateway4 or a default route), and prints what it did
  * on the serial console as lines starting with `humops-guest:`. The ACPI power button (QMP
  * `system_powerdown`) makes it log `humops-guest: power button, shutting down` and power off.
+ * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
+ * list a humstack VM manifest carries into the seed), up to 90 s, and logs
+ * `humops-guest: ping ADDR ok` (or `failed`): the end-to-end test proves the overlay with it.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -80,6 +83,14 @@ chmod +x /etc/acpi/PWRF/00000080
 echo "PWRF PWRF/00000080" > /etc/acpid.conf
 acpid -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log
 echo "humops-guest: ready"
+if [ -n "$seed" ]; then
+  for t in $(awk -f /nameservers.awk /seed/network-config); do
+    ( n=0; while [ $n -lt 90 ]; do
+        if ping -c 1 -W 1 "$t" >/dev/null 2>&1; then echo "humops-guest: ping $t ok" > /dev/console; exit 0; fi
+        n=$((n + 1)); sleep 1
+      done; echo "humops-guest: ping $t failed" > /dev/console ) &
+  done
+fi
 while true; do sleep 3600; done
 `;
 
@@ -91,6 +102,14 @@ function flush() { if (mac != "") print mac, (addr == "" ? "-" : addr), (gw == "
 /gateway4:/ { v = $2; gsub(/"/, "", v); gw = v }
 /via:/ { v = $2; gsub(/"/, "", v); gw = v }
 END { flush() }
+`;
+
+/** Prints the nameserver addresses of network-config v2 (the guest pings each: `humops-guest: ping A ok`). */
+const NAMESERVERS_AWK = `
+/nameservers:/ { ns = 1; next }
+ns && /addresses:/ { next }
+ns && /^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+ *$/ { v = $2; gsub(/"/, "", v); print v; next }
+{ ns = 0 }
 `;
 
 /** What a built guest is: a qcow2 disk image and the kernel it runs. */
@@ -110,7 +129,7 @@ export function guestKernelVersion(): string {
 /** Builds (or reuses from the cache) the tiny guest's qcow2 image. */
 export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<TinyGuest> {
   const kver = guestKernelVersion();
-  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
+  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
   const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
   const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
   if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
@@ -154,6 +173,7 @@ function buildInitramfs(kver: string): Buffer {
     { name: "bin/sh", mode: 0o120777, data: Buffer.from("busybox") },
     { name: "init", mode: 0o100755, data: Buffer.from(INIT) },
     { name: "netcfg.awk", mode: 0o100644, data: Buffer.from(NETCFG_AWK) },
+    { name: "nameservers.awk", mode: 0o100644, data: Buffer.from(NAMESERVERS_AWK) },
     { name: "modules.list", mode: 0o100644, data: Buffer.from(MODULES.map((m) => m.split("/").at(-1)).join("\n") + "\n") },
   ];
   for (const m of MODULES) {

@@ -1,0 +1,142 @@
+/**
+ * The manifests of the end-to-end scenario (docs/e2e.md), as humstack YAML files: one VXLAN
+ * network across two nodes, a disk downloaded over HTTP on node1 made into an image entity and
+ * an image, VM A on node1 booting from a BaseImage overlay of it, VM B on node2, and a router
+ * on node1 binding external IP 203.0.113.10 to VM A. Each VM's NIC lists the other VM as its
+ * nameserver: the tiny guest pings its nameservers and logs `humops-guest: ping ADDR ok`.
+ */
+
+/** Addresses the test checks. */
+export const NET = {
+  cidr: "198.19.10.0/24",
+  gateway: "198.19.10.254",
+  vmA: "198.19.10.11",
+  vmB: "198.19.10.12",
+  externalIP: "203.0.113.10",
+  natGatewayIP: "203.0.113.2",
+  externalGateway: "203.0.113.254",
+} as const;
+
+/** Scenario knobs. */
+export interface ScenarioOptions {
+  readonly group: string;
+  readonly imageUrl: string;
+  readonly externalBridge: string;
+  /** actionState per VM id; default PowerOn. */
+  readonly power?: Readonly<Record<string, "PowerOn" | "PowerOff">>;
+}
+
+const meta = (apiType: string, id: string, group?: string, ns?: string, annotations?: Record<string, string>): string =>
+  [
+    "meta:",
+    `  apiType: ${apiType}`,
+    `  id: ${id}`,
+    ...(group ? [`  group: ${group}`] : []),
+    ...(ns ? [`  namespace: ${ns}`] : []),
+    ...(annotations ? ["  annotations:", ...Object.entries(annotations).map(([k, v]) => `    ${k}: ${v}`)] : []),
+  ].join("\n");
+
+/** A disk on `node`: from HTTP `url`, or from image `image`:latest. */
+export function disk(group: string, id: string, node: string, from: { url: string } | { image: string }): string {
+  const source = "url" in from ? ["    type: HTTP", "    http:", `      url: ${from.url}`] : ["    type: BaseImage", "    baseImage:", `      imageName: ${from.image}`, "      tag: latest"];
+  const ann = { "blockstoragev0/node_name": node, "blockstoragev0/type": "Local" };
+  return [meta("systemv0/blockstorage", id, group, "ns1", ann), "spec:", "  requestSize: 64M", "  limitSize: 64M", "  from:", ...source, ""].join("\n");
+}
+
+/** A VM on `node` with one disk and one NIC on net1 at `address`, pinging `peer` when given. */
+export function vm(group: string, o: { id: string; node: string; disk: string; address: string; peer?: string; power: string; memory?: string }): string {
+  const mem = o.memory ?? "128M";
+  return [
+    meta("systemv0/virtualmachine", o.id, group, "ns1", { "virtualmachinev0/node_name": o.node }),
+    "spec:",
+    "  requestVcpus: 1000m",
+    "  limitVcpus: 1000m",
+    `  requestMemory: ${mem}`,
+    `  limitMemory: ${mem}`,
+    "  blockStorageIDs:",
+    `    - ${o.disk}`,
+    "  nics:",
+    "    - networkID: net1",
+    `      ipv4Address: ${o.address}`,
+    `      defaultGateway: ${NET.gateway}`,
+    ...(o.peer ? ["      nameservers:", `        - ${o.peer}`] : []),
+    `  actionState: ${o.power}`,
+    "  loginUsers:",
+    "    - username: e2e",
+    "",
+  ].join("\n");
+}
+
+/** The group, namespace and VXLAN network every scenario needs. */
+export function baseFiles(group: string, vni = "4100"): Record<string, string> {
+  return {
+    "00-group.yaml": [meta("corev0/group", group), "---", meta("corev0/namespace", "ns1", group), ""].join("\n"),
+    "20-network.yaml": [
+      meta("systemv0/network", "net1", group, "ns1", { "networkv0/network_type": "VXLAN" }),
+      "spec:",
+      `  id: "${vni}"`,
+      `  ipv4CIDR: ${NET.cidr}`,
+      "",
+    ].join("\n"),
+  };
+}
+
+function externalFiles(o: ScenarioOptions): Record<string, string> {
+  return {
+    "10-external.yaml": [
+      meta("corev0/externalippool", `pool${o.group}`),
+      "spec:",
+      "  ipv4CIDR: 203.0.113.0/24",
+      `  bridgeName: ${o.externalBridge}`,
+      `  defaultGateway: ${NET.externalGateway}`,
+      "---",
+      meta("corev0/externalip", "eip1", o.group, "ns1"),
+      "spec:",
+      `  poolID: pool${o.group}`,
+      `  ipv4Address: ${NET.externalIP}`,
+      "  ipv4Prefix: 24",
+      "",
+    ].join("\n"),
+    "30-router.yaml": [
+      meta("systemv0/virtualrouter", "vr1", o.group, "ns1", { "virtualrouterv0/node_name": "node1" }),
+      "spec:",
+      `  externalGateway: ${NET.externalGateway}`,
+      "  externalIPs:",
+      "    - externalIPID: eip1",
+      `      bindInternalIPv4Address: ${NET.vmA}`,
+      `  natGatewayIP: ${NET.natGatewayIP}`,
+      "  nics:",
+      "    - networkID: net1",
+      `      ipv4Address: ${NET.gateway}/24`,
+      "",
+    ].join("\n"),
+  };
+}
+
+/** Every manifest of the two-node scenario, path -> YAML. */
+export function scenarioFiles(o: ScenarioOptions): Record<string, string> {
+  const g = o.group;
+  const power = (id: string): string => o.power?.[id] ?? "PowerOn";
+  return {
+    ...baseFiles(g),
+    ...externalFiles(o),
+    "40-image.yaml": [
+      disk(g, "src", "node1", { url: o.imageUrl }),
+      "---",
+      meta("systemv0/imageentity", "tiny1", g),
+      "spec:",
+      "  source:",
+      "    namespace: ns1",
+      "    blockStorageID: src",
+      "---",
+      meta("systemv0/image", "tiny", g),
+      "spec:",
+      "  entityMap:",
+      "    latest: tiny1",
+      "",
+    ].join("\n"),
+    "50-disks.yaml": [disk(g, "diska", "node1", { image: "tiny" }), "---", disk(g, "diskb", "node2", { url: o.imageUrl })].join("\n"),
+    "60-vma.yaml": vm(g, { id: "vma", node: "node1", disk: "diska", address: NET.vmA, peer: NET.vmB, power: power("vma") }),
+    "61-vmb.yaml": vm(g, { id: "vmb", node: "node2", disk: "diskb", address: NET.vmB, peer: NET.vmA, power: power("vmb") }),
+  };
+}

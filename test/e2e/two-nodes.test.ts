@@ -1,0 +1,167 @@
+// Issue #7: the whole product on two netns nodes with real guests. Manifests pushed to a git
+// http-backend server; the real `humops controller` and two real `humops agent` processes
+// (one per node netns) over a real nats-server; VXLAN overlay, HTTP disk -> image entity ->
+// image -> BaseImage overlay, router with an external IP, qemu TCG guests (docs/e2e.md).
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { snapshotHost, findLeaks, type HostSnapshot } from "../helpers/netns.js";
+import { isAlive } from "../helpers/process-control.js";
+import { readText, startCluster, waitFor, type E2eCluster } from "../helpers/e2e-cluster.js";
+import { NET, scenarioFiles } from "./scenario.js";
+
+const e2e = suite("two nodes, real guests");
+const BRIDGE = "hmextbr";
+let c: E2eCluster;
+let before: HostSnapshot;
+let group: string;
+
+const vmPath = (id: string): string => `groups/${group}/namespaces/ns1/virtualmachine/${id}.yaml`;
+const files = (power: Record<string, "PowerOn" | "PowerOff"> = {}) => scenarioFiles({ group, imageUrl: c.imageUrl, externalBridge: BRIDGE, power });
+
+/** The VM's status once it is Running and ready with a pid (and, when given, a pid other than `not`). */
+async function running(id: string, timeoutMs: number, not?: number): Promise<{ pid: number; consoleLog: string }> {
+  return waitFor(
+    `${id} Running and ready${not ? ` with a pid other than ${not}` : ""}`,
+    async () => {
+      const s = await c.status(vmPath(id));
+      const pid = s?.["details"]?.["pid"] as number | undefined;
+      if (s?.["state"] !== "Running" || s["ready"] !== true || pid === undefined || pid === not) return undefined;
+      return { pid, consoleLog: String(s["details"]["consoleLog"]) };
+    },
+    timeoutMs,
+  );
+}
+
+const count = (text: string, line: string): number => text.split("\n").filter((l) => l.includes(line)).length;
+
+/** Waits until the console at `path` holds `n` lines containing `line`. */
+const consoleShows = (path: string, line: string, n: number, timeoutMs: number) =>
+  waitFor(`${n} x "${line}" on ${path}`, () => count(readText(path), line) >= n, timeoutMs);
+
+function tails(): string {
+  const tail = (s: string) => s.split("\n").slice(-25).join("\n");
+  return [`controller:\n${tail(c.controllerLog())}`, ...[...c.agents].map(([n, a]) => `${n}:\n${tail(a.log())}`)].join("\n");
+}
+
+/** Runs `fn`, adding the last log lines of every process to its error. */
+async function explained<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    (e as Error).message += `\n--- logs ---\n${tails()}`;
+    throw e;
+  }
+}
+
+e2e.before(async () => {
+  before = await snapshotHost();
+  c = await startCluster({ externalBridge: BRIDGE });
+  group = `g${c.tag}`;
+});
+
+e2e.after(async () => {
+  await c?.stop();
+});
+
+e2e("both guests boot with the addresses cloud-init gave them and ping each other over VXLAN", () =>
+  explained(async () => {
+    await c.push(files(), "e2e: two VMs, a router, an image");
+    const a = await running("vma", 240_000);
+    const b = await running("vmb", 120_000);
+    await consoleShows(a.consoleLog, "humops-guest: ready", 1, 90_000);
+    await consoleShows(b.consoleLog, "humops-guest: ready", 1, 90_000);
+    assert.match(readText(a.consoleLog), `address ${NET.vmA}/24 gateway ${NET.gateway}`);
+    assert.match(readText(b.consoleLog), `address ${NET.vmB}/24 gateway ${NET.gateway}`);
+    await consoleShows(a.consoleLog, `humops-guest: ping ${NET.vmB} ok`, 1, 60_000);
+    await consoleShows(b.consoleLog, `humops-guest: ping ${NET.vmA} ok`, 1, 60_000);
+  }),
+);
+
+e2e("the external IP answers from the internet netns (DNAT to VM A)", () =>
+  explained(async () => {
+    await waitFor("router ready", async () => (await c.status(`groups/${group}/namespaces/ns1/virtualrouter/vr1.yaml`))?.["ready"] === true, 60_000);
+    const ping = await c.inet.exec(["ping", "-c", "3", "-W", "2", NET.externalIP]);
+    assert.is(ping.exitCode, 0, ping.stdout + ping.stderr);
+  }),
+);
+
+e2e("PowerOff shuts the guest down gracefully; PowerOn boots it again", () =>
+  explained(async () => {
+    const a = await running("vma", 10_000);
+    await c.push(files({ vma: "PowerOff" }), "e2e: power off vma");
+    await waitFor("vma Stopped and ready", async () => {
+      const s = await c.status(vmPath("vma"));
+      return s?.["state"] === "Stopped" && s["ready"] === true;
+    }, 90_000);
+    assert.ok(!isAlive(a.pid), "qemu exited");
+    assert.is(count(readText(a.consoleLog), "humops-guest: power button, shutting down"), 1);
+    await c.push(files(), "e2e: power on vma");
+    const again = await running("vma", 90_000, a.pid);
+    await consoleShows(again.consoleLog, "humops-guest: ready", 2, 90_000);
+    assert.is(count(readText(again.consoleLog), "humops-guest: booting"), 2, "a second boot");
+  }),
+);
+
+e2e("an agent killed while its VM runs is restarted and adopts the VM (same pid, no second boot)", () =>
+  explained(async () => {
+    const b = await running("vmb", 10_000);
+    const boots = count(readText(b.consoleLog), "humops-guest: booting");
+    await c.stopAgent("node2", "SIGKILL");
+    assert.ok(isAlive(b.pid), "qemu outlives its agent");
+    await c.startAgent("node2");
+    const agent = c.agents.get("node2")!;
+    await waitFor("the restarted agent's inventory", () => agent.proc?.output().includes('"msg":"inventory published"'), 30_000);
+    await new Promise((r) => setTimeout(r, 3_000)); // a controller round on that inventory
+    const after = await running("vmb", 60_000);
+    assert.is(after.pid, b.pid, "same qemu");
+    assert.ok(isAlive(b.pid));
+    assert.is(count(readText(b.consoleLog), "humops-guest: booting"), boots, "not booted again");
+  }),
+);
+
+e2e("a qemu killed by hand is reported as drift and started again by the controller", () =>
+  explained(async () => {
+    const b = await running("vmb", 10_000);
+    const boots = count(readText(b.consoleLog), "humops-guest: booting");
+    process.kill(b.pid, "SIGKILL");
+    const again = await running("vmb", 120_000, b.pid);
+    assert.is.not(again.pid, b.pid);
+    await consoleShows(again.consoleLog, "humops-guest: booting", boots + 1, 60_000);
+    await waitFor("DriftCorrected in the controller's log", () => /DriftCorrected[^\n]*vmb|vmb[^\n]*DriftCorrected/.test(c.controllerLog()), 30_000);
+  }),
+);
+
+/** Files (not directories) under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+e2e("removing every manifest leaves no qemu, tap, bridge, netns, rule or disk file", () =>
+  explained(async () => {
+    const pids = [(await running("vma", 10_000)).pid, (await running("vmb", 10_000)).pid];
+    await c.push({}, "e2e: remove everything\n\nHumops-Allow-Mass-Delete: yes", Object.keys(files()));
+    await waitFor("the status branch holds no VM", async () => (await c.status(vmPath("vma"))) === undefined && (await c.status(vmPath("vmb"))) === undefined, 120_000);
+    const ours = async () => (await c.statusFiles()).filter((f) => f.includes(group));
+    await waitFor("no status file of the scenario left", async () => (await ours()).length === 0, 120_000);
+    for (const pid of pids) await waitFor(`qemu ${pid} gone`, () => !isAlive(pid), 30_000);
+    for (const [name, a] of c.agents) {
+      const links = await a.node.execChecked(["ip", "-o", "link", "show"]);
+      const ours = links.stdout.split("\n").filter((l) => / (hm|humops)[^:]*:/.test(l) && !l.includes(BRIDGE));
+      assert.equal(ours, [], `${name}: humops links left`);
+      const nat = await a.node.execChecked(["iptables-save"]);
+      assert.not.match(nat.stdout, /humops|HUMOPS|hm-/, `${name}: iptables rules left`);
+      const left = ["vms", "blockstorages", "images"].flatMap((d) => filesUnder(join(a.dataDir, d)));
+      assert.equal(left, [], `${name}: files left`);
+    }
+    const leaks = await findLeaks(before, { humopsNetns: true });
+    assert.equal(leaks.filter((l) => !l.name.includes(c.tag)), [], "router netns and root links");
+  }),
+);
+
+e2e.run();

@@ -27,6 +27,7 @@ export class InventoryLoop {
   #soon: NodeJS.Timeout | undefined;
   #running: Promise<boolean> | undefined;
   #again = false;
+  #stopped = false;
 
   constructor(o: InventoryLoopOptions) {
     this.#o = o;
@@ -40,12 +41,14 @@ export class InventoryLoop {
 
   /** Stops the timers (a read in progress finishes). */
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
     clearTimeout(this.#soon);
   }
 
   /** Schedules a read after `delayMs` (several requests fold into one). */
   soon(delayMs: number): void {
+    if (this.#stopped) return;
     clearTimeout(this.#soon);
     this.#soon = setTimeout(() => void this.run(), delayMs);
   }

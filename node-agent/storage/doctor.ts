@@ -4,7 +4,8 @@
  * the pool reachable.
  */
 import { constants } from "node:fs";
-import { access, mkdir, statfs } from "node:fs/promises";
+import { access, stat, statfs } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { NodeEnvironment } from "../driver.js";
 import type { HostRunner } from "../host/host-runner.js";
 import { qemuImgVersion } from "./qemu-img.js";
@@ -32,11 +33,24 @@ async function checkQemuImg(runner: HostRunner): Promise<DoctorCheck> {
   }
 }
 
+/** `dir`, or its nearest existing ancestor (the agent creates the rest on first use). */
+async function existingAncestor(dir: string): Promise<string> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      await stat(d);
+      return d;
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || dirname(d) === d) throw e;
+    }
+  }
+}
+
 async function checkDir(name: string, dir: string): Promise<DoctorCheck> {
   try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    const s = await statfs(dir);
+    const existing = await existingAncestor(dir);
+    if (!(await stat(existing)).isDirectory()) throw new Error(`${existing} is not a directory`);
+    await access(existing, constants.W_OK);
+    const s = await statfs(existing);
     const free = s.bavail * s.bsize;
     const gib = (free / 1024 ** 3).toFixed(1);
     if (free < MIN_FREE_BYTES) return { name, ok: false, detail: `${dir}: only ${gib} GiB free`, fix: `free space under ${dir} or point the agent config elsewhere` };

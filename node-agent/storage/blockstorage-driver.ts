@@ -102,6 +102,8 @@ export class BlockStorageDriver implements ResourceDriver {
     if (info.virtualSizeBytes > spec.limitBytes) {
       throw new ShrinkRefusedError({ resource: spec.key, currentBytes: info.virtualSizeBytes, requestedBytes: spec.limitBytes });
     }
+    // qemu-img cannot resize a qcow2 a running VM holds (live growth is the VM driver's block_resize); RBD can.
+    if (spec.type === "Local" && info.heldBy) throw new DiskInUseError({ resource: spec.key, usedBy: info.heldBy });
     await backend.grow(spec.disk, info, spec.limitBytes, ctx.signal);
     return backend.inspect(spec.disk, ctx.signal);
   }

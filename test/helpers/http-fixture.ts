@@ -4,7 +4,7 @@
  * destroyed), wrong content, ETag / Last-Modified validators (conditional GET answers 304),
  * Range support, and slow streaming (so a test can kill a client mid-download).
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One served file and how to misbehave when serving it. */
@@ -58,11 +58,8 @@ function rangeStart(f: FixtureFile, h: IncomingHttpHeaders): number {
   return Number(m[1]);
 }
 
-/** Starts a fixture server on 127.0.0.1 with a free port. */
-export async function startHttpFixture(): Promise<HttpFixture> {
-  const files = new Map<string, FixtureFile>();
-  const requests: SeenRequest[] = [];
-  const server: Server = createServer((req, res) => {
+function handler(files: ReadonlyMap<string, FixtureFile>, requests: SeenRequest[]) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0]!;
     const f = files.get(path);
     const done = (status: number) => requests.push({ path, headers: req.headers, status });
@@ -89,7 +86,14 @@ export async function startHttpFixture(): Promise<HttpFixture> {
     done(start > 0 ? 206 : 200);
     res.writeHead(start > 0 ? 206 : 200, headers);
     void send(res, content.subarray(start, f.truncateAt !== undefined ? Math.max(start, f.truncateAt) : undefined), f);
-  });
+  };
+}
+
+/** Starts a fixture server on 127.0.0.1 with a free port. */
+export async function startHttpFixture(): Promise<HttpFixture> {
+  const files = new Map<string, FixtureFile>();
+  const requests: SeenRequest[] = [];
+  const server: Server = createServer(handler(files, requests));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -105,7 +109,7 @@ export async function startHttpFixture(): Promise<HttpFixture> {
   };
 }
 
-async function send(res: import("node:http").ServerResponse, data: Buffer, f: FixtureFile): Promise<void> {
+async function send(res: ServerResponse, data: Buffer, f: FixtureFile): Promise<void> {
   const chunk = f.slow?.chunkBytes ?? 1 << 20;
   for (let off = 0; off < data.length && !res.destroyed; off += chunk) {
     const ok = res.write(data.subarray(off, off + chunk));

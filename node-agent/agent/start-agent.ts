@@ -154,7 +154,8 @@ async function serveNodectl(o: NodectlOptions): Promise<() => Promise<void>> {
     getStatus: () => statusOf(o, startedAt),
     drivers: o.drivers,
     driverContext: () => ({ runner: o.runner, log: o.log, signal: new AbortController().signal, node: env }),
-    knownCommands: async () => (await state.all()).filter((s) => s.command.op === "apply").map((s) => s.command),
+    // Same rule as the inventory loop: a resource whose delete has not succeeded is still declared.
+    knownCommands: async () => (await state.all()).filter((s) => s.command.op === "apply" || s.result?.ok !== true).map((s) => s.command),
     log: o.log,
   });
   return () => server.close();

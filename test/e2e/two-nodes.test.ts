@@ -6,8 +6,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { snapshotHost, findLeaks, type HostSnapshot } from "../helpers/netns.js";
+import { snapshotHost, findLeaks, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
+import { isHumopsName } from "../../schemas/host-names.js";
 import { readText, startCluster, waitFor, type E2eCluster } from "../helpers/e2e-cluster.js";
 import { NET, scenarioFiles } from "./scenario.js";
 
@@ -76,6 +77,8 @@ e2e("both guests boot with the addresses cloud-init gave them and ping each othe
     assert.match(readText(b.consoleLog), `address ${NET.vmB}/24 gateway ${NET.gateway}`);
     await consoleShows(a.consoleLog, `humops-guest: ping ${NET.vmB} ok`, 1, 60_000);
     await consoleShows(b.consoleLog, `humops-guest: ping ${NET.vmA} ok`, 1, 60_000);
+    // What the final leak check looks for is there now: bridge, vxlan and tap on each node.
+    for (const [name, agent] of c.agents) assert.ok((await humopsLinks(agent.node)).length >= 3, `${name}: ${await humopsLinks(agent.node)}`);
   }),
 );
 
@@ -133,6 +136,12 @@ e2e("a qemu killed by hand is reported as drift and started again by the control
   }),
 );
 
+/** The humops-named links (bridges, vxlan, taps, router veths) in a node's netns. */
+async function humopsLinks(node: NodeHandle): Promise<string[]> {
+  const links = JSON.parse((await node.execChecked(["ip", "-j", "link", "show"])).stdout) as Array<{ ifname: string }>;
+  return links.map((l) => l.ifname).filter(isHumopsName);
+}
+
 /** Files (not directories) under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -151,9 +160,7 @@ e2e("removing every manifest leaves no qemu, tap, bridge, netns, rule or disk fi
     await waitFor("no status file of the scenario left", async () => (await ours()).length === 0, 120_000);
     for (const pid of pids) await waitFor(`qemu ${pid} gone`, () => !isAlive(pid), 30_000);
     for (const [name, a] of c.agents) {
-      const links = await a.node.execChecked(["ip", "-o", "link", "show"]);
-      const ours = links.stdout.split("\n").filter((l) => / (hm|humops)[^:]*:/.test(l) && !l.includes(BRIDGE));
-      assert.equal(ours, [], `${name}: humops links left`);
+      assert.equal(await humopsLinks(a.node), [], `${name}: humops links (taps, bridges, vxlan, veths) left`);
       const nat = await a.node.execChecked(["iptables-save"]);
       assert.not.match(nat.stdout, /humops|HUMOPS|hm-/, `${name}: iptables rules left`);
       const left = ["vms", "blockstorages", "images"].flatMap((d) => filesUnder(join(a.dataDir, d)));

@@ -1,7 +1,8 @@
 /**
  * The agent's inventory loop: reads the node's inventory every resync period and shortly
- * after commands, and publishes it when it changed (level-triggered: the controller gets the
- * whole inventory, never a delta). A failed publish is retried by the next read.
+ * after commands, and publishes it when it changed, and unchanged once per resync period
+ * (level-triggered: the controller gets the whole inventory, never a delta, and never depends
+ * on having seen one particular publish). A failed publish is retried by the next read.
  */
 import type { Logger } from "pino";
 import type { AgentBus } from "../bus/agent-bus.js";
@@ -23,6 +24,8 @@ export interface InventoryLoopOptions {
 export class InventoryLoop {
   readonly #o: InventoryLoopOptions;
   #last = "";
+  #lastAt = 0;
+  #periodMs = Infinity;
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   #running: Promise<boolean> | undefined;
@@ -35,6 +38,7 @@ export class InventoryLoop {
 
   /** Reads now, then every `periodMs`. */
   start(periodMs: number): void {
+    this.#periodMs = periodMs;
     void this.run();
     this.#timer = setInterval(() => void this.run(), periodMs);
   }
@@ -79,11 +83,16 @@ export class InventoryLoop {
       return false;
     }
     const text = JSON.stringify(read.inventory);
-    if (text === this.#last) return false;
+    const changed = text !== this.#last;
+    // 0.9: a timer tick that lands a little early still counts as the period's resync.
+    if (!changed && Date.now() - this.#lastAt < this.#periodMs * 0.9) return false;
     try {
       await this.#o.bus.publishInventory(read.inventory);
       this.#last = text;
-      this.#o.log.info({ resources: read.inventory.resources.length, orphans: read.inventory.orphans.length }, "inventory published");
+      this.#lastAt = Date.now();
+      const fields = { resources: read.inventory.resources.length, orphans: read.inventory.orphans.length };
+      if (changed) this.#o.log.info(fields, "inventory published");
+      else this.#o.log.debug(fields, "inventory re-published (resync)");
       return true;
     } catch (err) {
       this.#o.log.warn({ err }, "inventory publish failed; will retry");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAgentConfig, parseAgentConfig } from "../../../node-agent/config/load-agent-config.js";
 import { AgentConfigError } from "../../../node-agent/config/errors.js";
+import { HUMSTACK_AGENT_CONFIG } from "../../helpers/examples.js";
 
 const facts = { hostname: "node7.example.org", cpus: 16, memoryBytes: 32 * 1024 ** 3, env: {} };
 const parse = (text: string, env: Record<string, string> = {}) => parseAgentConfig(text, { file: "/etc/humops/agent.yaml", baseDir: "/etc/humops", facts: { ...facts, env } });
@@ -21,7 +22,7 @@ const failure = (text: string): AgentConfigError => {
 const C = suite("loadAgentConfig");
 
 C("humstack's example config.yaml is accepted as written, with warnings for the keys humops does not use", async () => {
-  const text = await readFile(new URL("../../../../shared/examples/humstack-agent-config.yaml", import.meta.url), "utf8");
+  const text = await readFile(HUMSTACK_AGENT_CONFIG, "utf8");
   const { settings, warnings } = parse(text);
   assert.equal(settings.capacity, { vcpus: 8, memoryBytes: 8 * 1024 ** 3 });
   assert.equal(settings.node.nodeName, "node7");

@@ -56,10 +56,14 @@ async function explained<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-e2e.before(async () => {
+// Started in a test, not in a before hook: uvu swallows a hook's error (its runner returns from
+// `finally`), and a missing prerequisite (nats-server, git, qemu) must fail the file.
+e2e("the cluster starts: servers, controller and both agents registered", async () => {
   before = await snapshotHost();
   c = await startCluster({ externalBridge: BRIDGE });
   group = `g${c.tag}`;
+  for (const [name, a] of c.agents) assert.ok(a.proc && isAlive(a.proc.pid), `agent ${name} runs`);
+  assert.ok(isAlive(c.controllerPid), "controller runs");
 });
 
 e2e.after(async () => {

@@ -9,7 +9,7 @@
  * every netns), so no interface, route or rule of the machine is touched.
  */
 import * as fs from "node:fs";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import git from "isomorphic-git";
@@ -22,6 +22,8 @@ import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
 import { testTag } from "./test-tag.js";
+import { deleteNetnsSync } from "./exit-cleanup.js";
+import { routerNetnsName } from "../../schemas/host-names.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const HUMOPS = ["node", "--import", "tsx", join(ROOT, "cmd/humops.ts")] as const;
@@ -223,6 +225,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     stack.push(() => stopProcess(controller.child, 15_000));
     const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), opts.limitMemory ?? "4G")]));
     const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind });
+    stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
     stack.push(async () => {
       for (const n of agents.keys()) await cluster.stopAgent(n, "SIGTERM");
     });
@@ -232,6 +235,27 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     await unwind();
     throw e;
   }
+}
+
+/**
+ * The router netns the agents' last commands name. Their names are global (not under a node's
+ * netns), so a test that fails before removing its router would leave them: stop() deletes them.
+ */
+function routerNetnsOf(agents: ReadonlyMap<string, AgentProcess>): string[] {
+  const out: string[] = [];
+  for (const a of agents.values()) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(a.dataDir, "state"));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const m = /^systemv0\/virtualrouter\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(decodeURIComponent(f.replace(/\.json$/, "")));
+      if (m) out.push(routerNetnsName(m[1]!, m[2]!, m[3]!));
+    }
+  }
+  return out;
 }
 
 interface Parts {

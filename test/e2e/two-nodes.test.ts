@@ -104,6 +104,9 @@ e2e("PowerOff shuts the guest down gracefully; PowerOn boots it again", () =>
     }, 90_000);
     assert.ok(!isAlive(a.pid), "qemu exited");
     assert.is(count(readText(a.consoleLog), "humops-guest: power button, shutting down"), 1);
+    // The external IP was answered by VM A, not by the router: with A off it goes unanswered.
+    const ping = await c.inet.exec(["ping", "-c", "2", "-W", "1", NET.externalIP]);
+    assert.is.not(ping.exitCode, 0, ping.stdout);
     await c.push(files(), "e2e: power on vma");
     const again = await running("vma", 90_000, a.pid);
     await consoleShows(again.consoleLog, "humops-guest: ready", 2, 90_000);

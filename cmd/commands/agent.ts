@@ -7,7 +7,7 @@ import { startAgent } from "../../node-agent/agent/start-agent.js";
 import { AgentMetrics } from "../../node-agent/agent/metrics.js";
 import { startHealthServer } from "../../node-agent/agent/health-server.js";
 import { readPackageVersion } from "../version.js";
-import { REDACT } from "./controller.js";
+import { REDACT } from "../redact.js";
 
 /** Registers `humops agent`. */
 export function registerAgent(program: Command): void {

@@ -6,7 +6,7 @@ import { startControllerService } from "../../reconciler/controller/service.js";
 import { parseDurationMs } from "../../reconciler/controller/parse-duration.js";
 
 /** Credentials never reach the log. */
-export const REDACT = ["auth", "password", "*.password", "token", "*.token", "headers.authorization", "req.headers.authorization"];
+import { REDACT } from "../redact.js";
 
 /** Registers `humops controller`. */
 export function registerController(program: Command): void {

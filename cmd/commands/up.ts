@@ -16,7 +16,7 @@ import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { IsoGitSource } from "../../reconciler/git/iso-git-source.js";
 import { makeTreeLoader } from "../../reconciler/controller/load-tree.js";
 import { readPackageVersion } from "../version.js";
-import { REDACT } from "./controller.js";
+import { REDACT } from "../redact.js";
 
 /** Creates the external bridges the manifests' IP pools name (routers need them; humops up provides them on this machine). */
 async function ensurePoolBridges(repo: string, log: Logger): Promise<void> {

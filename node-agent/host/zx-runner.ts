@@ -2,7 +2,7 @@
  * The only module in node-agent that spawns processes. Each argv element is passed to zx,
  * which quotes it: no shell string is ever built from manifest data.
  */
-import { $ } from "zx";
+import { $ } from "zx/core";
 import type { Logger } from "pino";
 import type { Command, HostRunner, RunOptions, RunResult } from "./host-runner.js";
 

@@ -44,6 +44,8 @@ export interface ClusterOptions {
   readonly interval?: string;
   /** Each agent's limitMemory; default `4G`. */
   readonly limitMemory?: string;
+  /** How to run humops for the agents (argv before `agent`); default from source with tsx. */
+  readonly agentCommand?: readonly string[];
 }
 
 /** A running `humops agent` in its node's netns. */
@@ -224,7 +226,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const controller = await startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
     stack.push(() => stopProcess(controller.child, 15_000));
     const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), opts.limitMemory ?? "4G")]));
-    const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind });
+    const agentCommand = opts.agentCommand ?? HUMOPS;
+    const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
     stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
     stack.push(async () => {
       for (const n of agents.keys()) await cluster.stopAgent(n, "SIGTERM");
@@ -268,6 +271,7 @@ interface Parts {
   controller: ServerProcess;
   dir: string;
   unwind: () => Promise<void>;
+  agentCommand: readonly string[];
 }
 
 function clusterHandle(p: Parts): E2eCluster {
@@ -296,7 +300,7 @@ function clusterHandle(p: Parts): E2eCluster {
       const a = agentOf(name);
       if (a.proc && isAlive(a.proc.pid)) return;
       if (a.proc) a.past.push(a.proc.output());
-      const argv = ["ip", "netns", "exec", a.node.netns, ...HUMOPS, "agent", "--config", a.configPath] as const;
+      const argv = ["ip", "netns", "exec", a.node.netns, ...p.agentCommand, "agent", "--config", a.configPath] as const;
       a.proc = (await spawnUntilReady({ argv, ready: /"msg":"agent started"/, what: `humops agent ${name}`, timeoutMs: 60_000 })).proc;
     },
     async stopAgent(name, signal = "SIGTERM") {

@@ -7,6 +7,7 @@ import type { ResourceKey } from "../../schemas/kinds.js";
 import type { DesiredResource, Diagnostic } from "../manifest/types.js";
 import { checkCycles } from "./check-cycles.js";
 import { checkDisks } from "./check-disks.js";
+import { checkExternalIpBindings } from "./check-external-ip-bindings.js";
 import { checkNames } from "./check-names.js";
 import { checkNetworkAddresses } from "./check-network-addresses.js";
 import { checkNetworks } from "./check-networks.js";
@@ -27,6 +28,7 @@ const CHECKS: readonly ((ctx: ValidationContext) => void)[] = [
   checkNetworks,
   checkNetworkAddresses,
   checkPoolAddresses,
+  checkExternalIpBindings,
   checkDisks,
   checkCycles,
 ];

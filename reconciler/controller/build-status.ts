@@ -33,6 +33,8 @@ export interface StatusInput {
   readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
   readonly nodes: readonly NodeInfo[];
   readonly previousNodes: ReadonlyMap<string, NodeStatus>;
+  /** Pool and external IP use (pool-usage.ts), merged into their status details. */
+  readonly poolUsage?: ReadonlyMap<ResourceKey, Record<string, unknown>>;
 }
 
 function outcomesOf(key: ResourceKey, input: StatusInput): ItemOutcome[] {
@@ -42,7 +44,8 @@ function outcomesOf(key: ResourceKey, input: StatusInput): ItemOutcome[] {
 function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standing & { node?: string } {
   if (CLUSTER_APPLIED.has(r.apiType)) {
     const ok = input.clusterApplied.get(r.key) === gen;
-    return { state: ok ? "Active" : "Pending", ready: ok, reason: ok ? "Applied" : "Applying", message: ok ? `generation ${gen} applied` : "not applied yet", details: {} };
+    const details = input.poolUsage?.get(r.key) ?? {};
+    return { state: ok ? "Active" : "Pending", ready: ok, reason: ok ? "Applied" : "Applying", message: ok ? `generation ${gen} applied` : "not applied yet", details };
   }
   const why = input.placement.unschedulable.get(r.key);
   if (why !== undefined) return { state: "Pending", ready: false, reason: "Unschedulable", message: why, details: {} };

@@ -24,6 +24,7 @@ import { nextGeneration, specHash } from "./generations.js";
 import { placeResources, type Placement } from "./placement.js";
 import { planWork, type WorkItem } from "./plan-work.js";
 import type { ControllerDeps } from "./ports.js";
+import { poolUsageDetails } from "./pool-usage.js";
 
 /** What a round did. */
 export interface RoundReport {
@@ -92,7 +93,7 @@ export async function reconcileRound(ctx: RoundContext, signal: AbortSignal): Pr
     outcomes = await executeWork(items, run.hooks, signal);
     sent = run.sent();
   } finally {
-    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: gate.heldDeletes, previous: state.statuses, nodes, previousNodes: state.nodes });
+    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: gate.heldDeletes, previous: state.statuses, nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(load.resources) });
     written = await writeStatus(ctx, status, commit);
   }
   const notReady = [...written.status.resources.values()].filter((r) => !r.ready).length;

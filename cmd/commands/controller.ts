@@ -23,6 +23,7 @@ export function registerController(program: Command): void {
     .option("--listen <addr:port>", "HTTP endpoint: /hooks/git, /healthz, /readyz, /metrics")
     .option("--webhook-secret-file <file>", "shared secret of the push webhooks")
     .option("--git-credentials-file <file>", "user:password or a token for the remote (or HUMOPS_GIT_TOKEN)")
+    .option("--download-token-file <file>", "token the nodes' download APIs share (default: generated once in the work dir)")
     .option("--work-dir <dir>", "where a remote repository is cloned", ".humops/controller")
     .action(async (o: Record<string, string | undefined>) => {
       const log = pino({ redact: REDACT });
@@ -37,6 +38,7 @@ export function registerController(program: Command): void {
         listen: o["listen"],
         webhookSecretFile: o["webhookSecretFile"],
         gitCredentialsFile: o["gitCredentialsFile"],
+        downloadTokenFile: o["downloadTokenFile"],
         log,
       }).catch((e: unknown) => {
         log.error({ err: e }, "controller failed to start");

@@ -47,7 +47,9 @@ export function registerUp(program: Command): void {
     .argument("[path]", "manifests repository (a directory; made a git repository when it is not one)", "manifests-example")
     .description("all-in-one on this machine: NATS, controller and agent, manifests from a local repository")
     .option("--interval <duration>", "git poll interval (a local commit is seen at once anyway)", "30s")
-    .action(async (path: string) => {
+    .option("--download-port <port>", "port of this node's download API (on 127.0.0.1)", "8082")
+    .option("--download-token-file <file>", "download token (default: generated once in .humops/controller)")
+    .action(async (path: string, o: Record<string, string | undefined>) => {
       const log = pino({ redact: REDACT, level: process.env["HUMOPS_LOG_LEVEL"] ?? "warn" });
       const repo = resolve(path);
       const home = resolve(".humops");
@@ -61,10 +63,11 @@ export function registerUp(program: Command): void {
         stops.push(() => nats.stop());
         console.log(`nats-server pid ${nats.pid} on ${nats.url}`);
         await ensurePoolBridges(repo, log);
-        const agent = await startAgent({ config: { nats: { url: nats.url }, dataDir: home }, log, agentVersion: readPackageVersion() });
+        const downloadAPI = { listenAddress: "127.0.0.1", listenPort: Number(o["downloadPort"]) };
+        const agent = await startAgent({ config: { nats: { url: nats.url }, dataDir: home, blockStorageAgentConfig: { downloadAPI } }, log, agentVersion: readPackageVersion() });
         stops.push(() => agent.stop());
         console.log(`agent for this machine, data in ${home}`);
-        const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: 30_000, log });
+        const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: 30_000, downloadTokenFile: o["downloadTokenFile"], log });
         stops.push(() => service.stop());
         const last = { line: "" };
         service.controller.onRound((r) => progress(r, last));

@@ -33,6 +33,8 @@ export interface AgentOptions {
   readonly accelerator?: AcceleratorProbe;
   /** Called after every executed command (metrics). */
   readonly onResult?: (cmd: NodeCommand, result: CommandResult) => void;
+  /** `HOST:PORT` of the node's download API, registered so the controller can point other nodes at it. */
+  readonly downloadAPI?: string;
   /** Delay between a command's end and the inventory read it triggers; default 200 ms. */
   readonly inventoryDebounceMs?: number;
 }
@@ -136,6 +138,7 @@ function registration(o: AgentOptions, acc: AcceleratorProbe): NodeRegistration 
     capacity: o.config.capacity,
     agentVersion: o.agentVersion ?? "0.0.0-dev",
     accelerator: acc.accelerator,
+    ...(o.downloadAPI !== undefined ? { downloadAPI: o.downloadAPI } : {}),
   };
 }
 

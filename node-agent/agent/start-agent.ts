@@ -22,6 +22,7 @@ import { ZxRunner } from "../host/zx-runner.js";
 import { NetworkDriver, RouterDriver } from "../net/index.js";
 import { BlockStorageDriver } from "../storage/blockstorage-driver.js";
 import { startDownloadApi, storageFileResolver } from "../storage/download-api.js";
+import { DownloadTokens } from "../storage/download-tokens.js";
 import { ImageEntityDriver } from "../storage/imageentity-driver.js";
 import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
 import { VmDriver } from "../vm/vm-driver.js";
@@ -88,8 +89,12 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
   try {
     if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion, ref }));
     const dl = await serveDownloads(settings, runner, log);
-    if (dl) stops.push(dl);
-    const agent = (ref.agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(o.onResult ? { onResult: o.onResult } : {}) }));
+    if (dl) stops.push(dl.stop);
+    const onResult = (cmd: NodeCommand, result: CommandResult): void => {
+      if (dl) learnToken(dl.tokens, cmd, log);
+      o.onResult?.(cmd, result);
+    };
+    const agent = (ref.agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, onResult, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(dl ? { downloadAPI: dl.advertised } : {}) }));
     return { ...agent, stop: async () => {
       await agent.stop();
       for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, "stop failed"));
@@ -161,17 +166,38 @@ async function serveNodectl(o: NodectlOptions): Promise<() => Promise<void>> {
   return () => server.close();
 }
 
-async function serveDownloads(settings: AgentSettings, runner: HostRunner, log: Logger): Promise<(() => Promise<void>) | undefined> {
-  const api = settings.raw.blockStorageAgentConfig?.downloadAPI;
-  if (api?.tokenFile === undefined) return undefined;
-  const token = (await readFile(api.tokenFile, "utf8")).trim();
+interface ServedDownloads {
+  readonly advertised: string;
+  readonly tokens: DownloadTokens;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Starts the download API when the config has a downloadAPI block (issue #6). It accepts the
+ * operator's tokenFile and the cluster tokens learned from imageentity commands.
+ */
+async function serveDownloads(settings: AgentSettings, runner: HostRunner, log: Logger): Promise<ServedDownloads | undefined> {
+  const api = settings.downloadAPI;
+  if (api === undefined) return undefined;
+  const fixed = api.tokenFile === undefined ? undefined : (await readFile(api.tokenFile, "utf8")).trim();
+  const tokens = new DownloadTokens({ file: join(settings.node.dataDir, "download-tokens.json"), ...(fixed ? { fixed } : {}) });
+  await tokens.load();
   const server = await startDownloadApi({
-    listenAddress: api.listenAddress ?? "0.0.0.0",
-    listenPort: api.listenPort ?? 8082,
-    token,
+    listenAddress: api.listenAddress,
+    listenPort: api.listenPort,
+    token: () => tokens.accepted(),
     resolve: storageFileResolver(settings.node, runner),
     log,
   });
-  log.info({ url: server.baseUrl }, "download api listening");
-  return () => server.close();
+  const host = api.advertiseAddress.includes(":") ? `[${api.advertiseAddress}]` : api.advertiseAddress;
+  const advertised = `${host}:${server.port}`;
+  log.info({ url: server.baseUrl, advertised }, "download api listening");
+  return { advertised, tokens, stop: () => server.close() };
+}
+
+/** The cluster token of an imageentity command: the nodes that fetch this entity will present it. */
+function learnToken(tokens: DownloadTokens, cmd: NodeCommand, log: Logger): void {
+  const token = cmd.context["downloadToken"];
+  if (cmd.apiType !== "systemv0/imageentity" || typeof token !== "string") return;
+  tokens.learn(token).catch((err: unknown) => log.warn({ err }, "could not persist the download token"));
 }

@@ -15,6 +15,20 @@ export interface NatsSettings {
   readonly credsFile?: string;
 }
 
+/**
+ * The node's download API (blockStorageAgentConfig.downloadAPI): where it listens, the
+ * `HOST:PORT` other nodes are told to use, and an optional operator token file (tokens the
+ * controller sends in imageentity commands are accepted too; docs/storage.md).
+ */
+export interface DownloadApiSettings {
+  readonly listenAddress: string;
+  /** 0 picks a free port (then advertised as the port it got). */
+  readonly listenPort: number;
+  /** advertiseAddress, default nodeAddress. */
+  readonly advertiseAddress: string;
+  readonly tokenFile?: string;
+}
+
 /** The resolved agent configuration. */
 export interface AgentSettings {
   readonly node: NodeEnvironment;
@@ -30,6 +44,8 @@ export interface AgentSettings {
   /** The config's vm.accelerator (auto: probe). */
   readonly accelerator: "auto" | "kvm" | "tcg";
   readonly logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  /** Present when the config has a downloadAPI block: the agent then serves it. */
+  readonly downloadAPI?: DownloadApiSettings;
   /** The validated config as written, for drivers' own settings (downloadAPI, vm...). */
   readonly raw: AgentConfig;
 }

@@ -13,7 +13,7 @@ import type { AgentConfig } from "../../schemas/generated/agent-config.js";
 import { parseBytes, parseVcpus } from "../../schemas/quantity.js";
 import { findIgnoredHumstackKeys, IGNORED_HUMSTACK_KEYS, validateAgentConfig } from "../../schemas/validators.js";
 import type { NodeEnvironment } from "../driver.js";
-import type { AgentSettings, NatsSettings } from "./agent-settings.js";
+import type { AgentSettings, DownloadApiSettings, NatsSettings } from "./agent-settings.js";
 import { AgentConfigError, type ConfigProblem } from "./errors.js";
 
 /** The default data directory. */
@@ -84,10 +84,12 @@ export function resolveSettings(cfg: AgentConfig, baseDir: string, facts: Machin
     problems.push({ pointer: "/nodeName", message: `the hostname "${facts.hostname}" is not a valid node name: set nodeName (letters, digits, '_' or '-')` });
   }
   if (!mem.ok || !cpu.ok || problems.length > 0) return { ok: false, problems };
+  const node = nodeEnvironment(cfg, baseDir, nodeName);
+  const downloadAPI = downloadApiSettings(cfg, node.address, baseDir);
   return {
     ok: true,
     value: {
-      node: nodeEnvironment(cfg, baseDir, nodeName),
+      node,
       capacity: { vcpus: cpu.vcpus, memoryBytes: mem.bytes },
       nats: natsSettings(cfg, facts),
       parallelLimit: cfg.blockStorageAgentConfig?.parallelLimit ?? 4,
@@ -95,8 +97,21 @@ export function resolveSettings(cfg: AgentConfig, baseDir: string, facts: Machin
       journalMaxBytes: 10 * 1024 * 1024,
       accelerator: cfg.vm?.accelerator ?? "auto",
       logLevel: cfg.logLevel ?? "info",
+      ...(downloadAPI ? { downloadAPI } : {}),
       raw: cfg,
     },
+  };
+}
+
+/** humstack's defaults: listen 0.0.0.0:8082, advertised as nodeAddress (issue #6). */
+function downloadApiSettings(cfg: AgentConfig, nodeAddress: string, baseDir: string): DownloadApiSettings | undefined {
+  const api = cfg.blockStorageAgentConfig?.downloadAPI;
+  if (api === undefined) return undefined;
+  return {
+    listenAddress: api.listenAddress ?? "0.0.0.0",
+    listenPort: api.listenPort ?? 8082,
+    advertiseAddress: api.advertiseAddress ?? nodeAddress,
+    ...(api.tokenFile !== undefined ? { tokenFile: resolve(baseDir, api.tokenFile) } : {}),
   };
 }
 

@@ -39,7 +39,9 @@ export interface BlockStorageContext {
 /**
  * Context of a `systemv0/imageentity` command: the disk it copies (spec.source resolved) and,
  * when a running VM holds that disk, `sourceUsedBy`: the copy waits (SOURCE_NOT_READY) until
- * the VM is stopped, so an image is never taken from a disk being written.
+ * the VM is stopped, so an image is never taken from a disk being written. `downloadToken`: the
+ * cluster token other nodes will present to this node's download API to fetch the entity; the
+ * agent adds it to the tokens its API accepts (DownloadTokens).
  */
 export interface ImageEntityContext {
   readonly sourceDisk: {
@@ -49,6 +51,7 @@ export interface ImageEntityContext {
     readonly state?: string;
   };
   readonly sourceUsedBy?: ResourceKey;
+  readonly downloadToken?: string;
 }
 
 function invalid(msg: string): StorageError {
@@ -113,8 +116,10 @@ export function parseImageEntityContext(ctx: Readonly<Record<string, unknown>>):
   if (type !== "Local" && type !== "Ceph") throw invalid("sourceDisk.type must be Local or Ceph");
   const state = str(o, "state");
   const sourceUsedBy = str(ctx, "sourceUsedBy");
+  const downloadToken = str(ctx, "downloadToken");
   return {
     sourceDisk: { key: key as ResourceKey, type, ...(state ? { state } : {}) },
     ...(sourceUsedBy ? { sourceUsedBy: sourceUsedBy as ResourceKey } : {}),
+    ...(downloadToken ? { downloadToken } : {}),
   };
 }

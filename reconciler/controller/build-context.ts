@@ -18,6 +18,8 @@ export interface ContextInput {
   readonly placement: ReadonlyMap<ResourceKey, readonly string[]>;
   readonly nodes: readonly NodeInfo[];
   readonly observed: ObservedByNode;
+  /** The cluster download token (issue #6); absent: none is sent. */
+  readonly downloadToken?: string;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -97,8 +99,20 @@ function diskContext(r: DesiredResource, node: string, input: ContextInput): Rec
   if (entity === undefined) return usedBy ? { usedBy } : {};
   const location = s(entity.details["location"]);
   const rbd = /^rbd:[^/]+\/([^@]+)@(.+)$/.exec(location);
-  const source = rbd !== null ? { rbd: { image: rbd[1]!, snapshot: rbd[2]! } } : entity.node === node ? { localPath: location } : { node: entity.node ?? "", url: s(entity.details["url"]) };
-  return { baseImage: { entityKey, sha256: s(entity.details["sha256"]), sizeBytes: Number(entity.details["sizeBytes"] ?? 0), source }, ...(usedBy ? { usedBy } : {}) };
+  const source = rbd !== null ? { rbd: { image: rbd[1]!, snapshot: rbd[2]! } } : entity.node === node ? { localPath: location } : remoteSource(entityKey, entity, input);
+  const token = "url" in source && input.downloadToken !== undefined ? { downloadToken: input.downloadToken } : {};
+  return { baseImage: { entityKey, sha256: s(entity.details["sha256"]), sizeBytes: Number(entity.details["sizeBytes"] ?? 0), source }, ...token, ...(usedBy ? { usedBy } : {}) };
+}
+
+/**
+ * An entity held by another node: fetched from the holder's download API, at the `HOST:PORT`
+ * the holder registered (issue #6). An entity reporting its own `details.url` is a fallback;
+ * with neither the URL is empty and the agent refuses the command (the holder serves no API).
+ */
+function remoteSource(entityKey: ResourceKey, entity: ObservedResource, input: ContextInput): { node: string; url: string } {
+  const holder = entity.node ?? "";
+  const api = input.nodes.find((n) => n.name === holder)?.downloadAPI;
+  return { node: holder, url: api !== undefined ? `http://${api}/v1/${entityKey}` : s(entity.details["url"]) };
 }
 
 function entityContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
@@ -107,7 +121,8 @@ function entityContext(r: DesiredResource, input: ContextInput): Record<string, 
   const disk = input.desired.get(key);
   const state = observedOf(key, input)?.state;
   const usedBy = runningUser(key, input);
-  return { sourceDisk: { key, type: disk?.meta.annotations?.["blockstoragev0/type"] === "Ceph" ? "Ceph" : "Local", ...(state ? { state } : {}) }, ...(usedBy ? { sourceUsedBy: usedBy } : {}) };
+  const token = input.downloadToken !== undefined ? { downloadToken: input.downloadToken } : {};
+  return { sourceDisk: { key, type: disk?.meta.annotations?.["blockstoragev0/type"] === "Ceph" ? "Ceph" : "Local", ...(state ? { state } : {}) }, ...(usedBy ? { sourceUsedBy: usedBy } : {}), ...token };
 }
 
 /** The context of the command for `r` on `node`. */

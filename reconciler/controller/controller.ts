@@ -20,6 +20,7 @@ export class Controller {
   readonly state: ControllerState;
   private readonly deps: ControllerDeps;
   private readonly opts: typeof DEFAULTS;
+  private readonly downloadToken: string | undefined;
   private readonly log: Logger;
   private readonly limiter: RateLimiter;
   private readonly abort = new AbortController();
@@ -35,7 +36,9 @@ export class Controller {
 
   constructor(deps: ControllerDeps, opts: ControllerOptions = {}) {
     this.deps = deps;
-    this.opts = { ...DEFAULTS, ...opts };
+    const { downloadToken, ...rest } = opts;
+    this.opts = { ...DEFAULTS, ...rest };
+    this.downloadToken = downloadToken;
     this.log = deps.log.child({ component: "controller" });
     this.state = new ControllerState({ backoffBaseMs: this.opts.backoffBaseMs, backoffMaxMs: this.opts.backoffMaxMs });
     // Every command in flight listens on the one abort signal of the loop.
@@ -109,7 +112,16 @@ export class Controller {
   private async runRound(): Promise<number | undefined> {
     const t0 = performance.now();
     const log = this.log.child({ reconcileId: ++this.rounds });
-    const ctx = { deps: this.deps, state: this.state, limiter: this.limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs, loadCached: (c: string) => this.loadCached(c), log };
+    const ctx = {
+      deps: this.deps,
+      state: this.state,
+      limiter: this.limiter,
+      commandTimeoutMs: this.opts.commandTimeoutMs,
+      inventoryGraceMs: this.opts.inventoryGraceMs,
+      ...(this.downloadToken !== undefined ? { downloadToken: this.downloadToken } : {}),
+      loadCached: (c: string) => this.loadCached(c),
+      log,
+    };
     try {
       const report = await reconcileRound(ctx, this.abort.signal);
       this.roundFailures = 0;

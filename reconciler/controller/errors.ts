@@ -42,6 +42,17 @@ export class CommandFailedError extends Error {
   }
 }
 
+/** The operator's download token file is empty (`--download-token-file`): the controller does not start. */
+export class DownloadTokenError extends Error {
+  override readonly name = "DownloadTokenError";
+  readonly code = "DOWNLOAD_TOKEN_EMPTY" as const;
+  readonly path: string;
+  constructor(path: string, options?: ErrorOptions) {
+    super(`download token file ${path} is empty`, options);
+    this.path = path;
+  }
+}
+
 /** What the loop does next with a resource (controller-runtime's Result). */
 export interface Result {
   readonly requeueAfterMs?: number;

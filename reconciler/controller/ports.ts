@@ -43,4 +43,10 @@ export interface ControllerOptions {
   readonly commandsPerSecond?: number;
   /** How long a command result outranks an inventory that does not show it yet (agents publish after answering). Default 60 s. */
   readonly inventoryGraceMs?: number;
+  /**
+   * The cluster download token (issue #6): sent in the context of imageentity commands (the
+   * holder's download API accepts it) and BaseImage blockstorage commands (the fetching agent
+   * presents it). Without one, a BaseImage disk on another node than its entity cannot be built.
+   */
+  readonly downloadToken?: string;
 }

@@ -45,6 +45,8 @@ export interface RoundContext {
   readonly commandTimeoutMs: number;
   /** How long a command result outranks an inventory that does not show it yet. */
   readonly inventoryGraceMs: number;
+  /** The cluster download token put in storage commands' context (ControllerOptions.downloadToken). */
+  readonly downloadToken?: string;
   readonly loadCached: (commit: string) => Promise<LoadResult>;
   readonly log: Logger;
 }
@@ -207,7 +209,7 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
     annotations: { ...(r?.meta.annotations ?? {}) },
     spec: { ...(r?.spec ?? obs?.spec ?? {}) },
     generation: item.generation,
-    context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed }) : {},
+    context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed, ...(a.ctx.downloadToken !== undefined ? { downloadToken: a.ctx.downloadToken } : {}) }) : {},
   };
   await a.ctx.limiter.take(signal);
   a.ctx.log.debug({ resource: item.key, node, op: item.op, generation: item.generation, reason: item.reason }, "sending command");

@@ -15,6 +15,7 @@ import { startControllerServer } from "../http/controller-server.js";
 import { makeControllerMetrics } from "../http/metrics.js";
 import { watchBranchRefs } from "../watch/chokidar-watcher.js";
 import { Controller } from "./controller.js";
+import { loadDownloadToken } from "./download-token.js";
 import { makeTreeLoader } from "./load-tree.js";
 import { resourceRequests } from "./requests.js";
 
@@ -32,6 +33,8 @@ export interface ControllerServiceOptions {
   readonly listen?: string | undefined;
   readonly webhookSecretFile?: string | undefined;
   readonly gitCredentialsFile?: string | undefined;
+  /** The cluster download token's file; default: generated once in `<workDir>/download-token` (issue #6). */
+  readonly downloadTokenFile?: string | undefined;
   readonly commandTimeoutMs?: number;
   readonly log: Logger;
 }
@@ -48,13 +51,14 @@ export interface ControllerService {
 export async function startControllerService(o: ControllerServiceOptions): Promise<ControllerService> {
   mkdirSync(o.workDir, { recursive: true });
   const auth = loadGitAuth({ file: o.gitCredentialsFile });
+  const downloadToken = await loadDownloadToken({ file: o.downloadTokenFile, workDir: o.workDir });
   const source = new IsoGitSource({ repo: o.repo, branch: o.branch, path: o.path, workDir: o.workDir, auth });
   const status = new IsoGitStatusWriter({ repo: o.repo, branch: o.statusBranch, workDir: o.workDir, auth });
   const bus = o.bus ?? (await NatsControllerBus.connect({ servers: o.nats?.url ?? "nats://127.0.0.1:4222", log: o.log, ...pick(o.nats) }));
   const metrics = makeControllerMetrics();
   const controller = new Controller(
     { source, bus, status, load: makeTreeLoader(), log: o.log, requests: resourceRequests, metrics: metrics.hooks },
-    { pollIntervalMs: o.pollIntervalMs, ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}) },
+    { pollIntervalMs: o.pollIntervalMs, downloadToken, ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}) },
   );
   let ready = false;
   controller.onRound(() => (ready = true));

@@ -43,6 +43,8 @@ export interface NodeRegistration {
   readonly capacity: { readonly vcpus: number; readonly memoryBytes: number };
   readonly agentVersion: string;
   readonly accelerator: "kvm" | "tcg" | "none";
+  /** `HOST:PORT` of the node's download API (the config's downloadAPI advertiseAddress:listenPort), when it serves one. */
+  readonly downloadAPI?: string;
 }
 
 /** A registered node, as the controller sees it. */

@@ -36,6 +36,32 @@ S("takes a raw config object as `humops up` passes it, and serves nodectl's sock
   }
 });
 
+S("with a downloadAPI block it serves the API, registers HOST:PORT, and accepts the token an imageentity command carries, also after a restart", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "humops-launch-"));
+  const bus = new MemoryBus();
+  const config = { nodeName: "dl1", dataDir: dir, nodeAddress: "127.0.0.1", vm: { accelerator: "tcg" }, blockStorageAgentConfig: { downloadAPI: { listenAddress: "127.0.0.1", listenPort: 39000 + (process.pid % 5000) } } };
+  const start = () => startAgent({ config, log, bus: bus.connectAgent(), runner: new RecordingRunner({ fallback: {} }), drivers: [new FakeDriver("systemv0/imageentity")], diagSocket: false });
+  try {
+    let agent = await start();
+    const api = (await bus.nodes())[0]?.downloadAPI;
+    assert.is(api, `127.0.0.1:${config.blockStorageAgentConfig.downloadAPI.listenPort}`);
+    const url = `http://${api}/v1/systemv0/imageentity/g1/nope`;
+    const auth = { headers: { authorization: "Bearer cluster-tok" } };
+    assert.is((await fetch(url, auth)).status, 401);
+    const cmd = { commandId: "c1", op: "apply" as const, key: "systemv0/imageentity/g1/e1" as const, apiType: "systemv0/imageentity" as const, id: "e1", group: "g1", annotations: {}, spec: {}, generation: 1, context: { downloadToken: "cluster-tok" } };
+    assert.ok((await bus.send("dl1", cmd, { timeoutMs: 5000 })).ok);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is((await fetch(url, auth)).status, 404, "token accepted: the unknown entity is then a 404");
+    await agent.stop();
+    assert.is(await fetch(url, auth).then(() => "up", () => "closed"), "closed");
+    agent = await start();
+    assert.is((await fetch(url, auth)).status, 404, "the learned token survives the restart");
+    await agent.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 S("an invalid raw config is an AgentConfigError, nothing started", async () => {
   const bus = new MemoryBus();
   const e = await startAgent({ config: { nats: { url: "nope" }, colour: "blue" }, log, bus: bus.connectAgent() }).catch((err: unknown) => err);

@@ -33,6 +33,7 @@ C("humstack's example config.yaml is accepted as written, with warnings for the 
   assert.equal(settings.node.vxlan, { devName: "eth0", group: "239.0.0.1" });
   assert.equal(settings.nats.servers, ["nats://127.0.0.1:4222"]);
   assert.equal(settings.parallelLimit, 1);
+  assert.equal(settings.downloadAPI, { listenAddress: "0.0.0.0", listenPort: 8082, advertiseAddress: "192.168.10.1" });
   const pointers = warnings.map((w) => w.pointer);
   assert.ok(pointers.includes("/apiServerAddress") && pointers.includes("/agentMode"), pointers.join());
   const api = warnings.find((w) => w.pointer === "/apiServerPort")!;
@@ -48,6 +49,14 @@ C("humops keys: nodeName, dataDir, nats; HUMOPS_NATS_URL as the fallback URL", (
   assert.equal(settings.nats, { servers: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"], user: "a-1", password: "pw" });
   assert.equal(parse("{}", { HUMOPS_NATS_URL: "nats://127.0.0.9:4222" }).settings.nats.servers, ["nats://127.0.0.9:4222"]);
   assert.equal(parse("{}").settings.capacity, { vcpus: 16, memoryBytes: 32 * 1024 ** 3 });
+});
+
+C("downloadAPI: humstack's defaults (0.0.0.0:8082, advertised as nodeAddress), tokenFile resolved; no block, no API", () => {
+  const d = parse("nodeAddress: 198.18.0.2\nblockStorageAgentConfig:\n  downloadAPI: {}\n").settings.downloadAPI;
+  assert.equal(d, { listenAddress: "0.0.0.0", listenPort: 8082, advertiseAddress: "198.18.0.2" });
+  const e = parse("blockStorageAgentConfig:\n  downloadAPI:\n    advertiseAddress: 10.0.0.5\n    listenAddress: 10.0.0.5\n    listenPort: 9000\n    tokenFile: tok\n").settings.downloadAPI;
+  assert.equal(e, { listenAddress: "10.0.0.5", listenPort: 9000, advertiseAddress: "10.0.0.5", tokenFile: "/etc/humops/tok" });
+  assert.is(parse("{}").settings.downloadAPI, undefined);
 });
 
 C("an unknown key is an error with file:line:column", () => {

@@ -12,6 +12,7 @@ import { buildContext, type ContextInput } from "../../../reconciler/controller/
 import { makeTreeLoader } from "../../../reconciler/controller/load-tree.js";
 import type { ResourceKey } from "../../../schemas/kinds.js";
 import type { ObservedResource } from "../../../schemas/protocol-types.js";
+import { disk, scenarioFiles } from "../../e2e/scenario.js";
 import { exampleFiles } from "./harness.js";
 
 const ctx = suite("buildContext against the drivers' parsers");
@@ -51,3 +52,57 @@ ctx("network, router, disk, image entity and VM contexts parse on the agent side
 });
 
 ctx.run();
+
+const cross = suite("buildContext: BaseImage disk on another node than its entity (issue #6)");
+
+const ENTITY = "systemv0/imageentity/gx/tiny1" as ResourceKey;
+const SHA = "ab".repeat(32);
+
+function crossInput(o: { downloadAPI?: string; token?: string }): ContextInput {
+  const files = { ...scenarioFiles({ group: "gx", imageUrl: "http://198.18.0.1:8080/tiny.qcow2", externalBridge: "hmextbr" }) };
+  files["50-disks.yaml"] = [disk("gx", "diska", "node1", { image: "tiny" }), "---", disk("gx", "diskb", "node2", { image: "tiny" })].join("\n");
+  const load = makeTreeLoader()(new Map(Object.entries(files)));
+  assert.equal(load.diagnostics.filter((d) => d.severity === "error"), []);
+  const placement = new Map<ResourceKey, string[]>([...load.resources.keys()].map((k) => [k, [k.includes("diskb") || k.includes("vmb") ? "node2" : "node1"]]));
+  const entity: ObservedResource = { key: ENTITY, apiType: "systemv0/imageentity", state: "Available", generation: 1, node: "node1", details: { location: "/d1/images/gx/tiny1.qcow2", sha256: SHA, sizeBytes: 4096 } };
+  const node = (name: string, address: string, api?: string) => ({ name, address, capacity: { vcpus: 2, memoryBytes: 1 }, agentVersion: "0", accelerator: "tcg" as const, ready: true, ...(api ? { downloadAPI: api } : {}) });
+  return {
+    desired: load.resources,
+    placement,
+    nodes: [node("node1", "198.18.0.2", o.downloadAPI), node("node2", "198.18.0.3", "198.18.0.3:8082")],
+    observed: new Map([["node1", new Map([[ENTITY, entity]])], ["node2", new Map()]]),
+    ...(o.token ? { downloadToken: o.token } : {}),
+  };
+}
+
+cross("the disk on node2 is sent node1's download API URL of the entity and the cluster token", () => {
+  const i = crossInput({ downloadAPI: "198.18.0.2:8082", token: "cluster-token-1" });
+  const diskb = i.desired.get("systemv0/blockstorage/gx/ns1/diskb" as ResourceKey)!;
+  const c = parseBlockStorageContext(buildContext(diskb, "node2", i));
+  assert.equal(c.baseImage, { entityKey: ENTITY, sha256: SHA, sizeBytes: 4096, source: { node: "node1", url: "http://198.18.0.2:8082/v1/systemv0/imageentity/gx/tiny1" } });
+  assert.is(c.downloadToken, "cluster-token-1");
+});
+
+cross("the disk on the entity's own node uses the file, with no token", () => {
+  const i = crossInput({ downloadAPI: "198.18.0.2:8082", token: "cluster-token-1" });
+  const diska = i.desired.get("systemv0/blockstorage/gx/ns1/diska" as ResourceKey)!;
+  const c = parseBlockStorageContext(buildContext(diska, "node1", i));
+  assert.equal(c.baseImage?.source, { localPath: "/d1/images/gx/tiny1.qcow2" });
+  assert.is(c.downloadToken, undefined);
+});
+
+cross("the image entity command carries the cluster token its node's API must accept", () => {
+  const i = crossInput({ downloadAPI: "198.18.0.2:8082", token: "cluster-token-1" });
+  const ie = parseImageEntityContext(buildContext(i.desired.get(ENTITY)!, "node1", i));
+  assert.is(ie.downloadToken, "cluster-token-1");
+  assert.is(parseImageEntityContext(buildContext(i.desired.get(ENTITY)!, "node1", crossInput({}))).downloadToken, undefined);
+});
+
+cross("a holder that registered no download API gives no URL: the agent refuses it as InvalidSpec", () => {
+  const i = crossInput({ token: "t" });
+  const diskb = i.desired.get("systemv0/blockstorage/gx/ns1/diskb" as ResourceKey)!;
+  const raw = buildContext(diskb, "node2", i);
+  assert.throws(() => parseBlockStorageContext(raw), (e: unknown) => (e as { code?: string }).code === "INVALID_SPEC");
+});
+
+cross.run();

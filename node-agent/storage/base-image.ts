@@ -5,15 +5,17 @@
  * snapshot.
  */
 import { readFile } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { parseResourceKey } from "../../schemas/kinds.js";
 import type { NodeEnvironment } from "../driver.js";
+import type { HostRunner } from "../host/host-runner.js";
 import type { BlockStorageContext } from "./context.js";
 import type { BaseRef } from "./disk-backend.js";
 import { StorageError } from "./errors.js";
-import { commitFile, ensureDir, fileExists } from "./file-io.js";
+import { commitFile, ensureDir, fileExists, removeFile } from "./file-io.js";
 import { downloadFile } from "./http-download.js";
 import { entityPath, entityRecordPath, fetchedBasePath, partPath, type EntityId } from "./layout.js";
+import { inspectImageFile, LocalDiskBackend } from "./local-disk-backend.js";
 
 /** What an image entity recorded when it became Available (`<imageDir>/<group>/<id>.json`). */
 export interface EntityRecord {
@@ -90,4 +92,26 @@ export async function resolveBase(env: NodeEnvironment, ctx: BlockStorageContext
     return local;
   }
   return (await localEntity(env, base)) ?? fetchRemote(env, base, src.url, ctx.downloadToken, signal);
+}
+
+/**
+ * After a Local disk is removed: deletes each base fetched from another node (`.bases/`) in its
+ * former backing chain that no other disk (declared, being built, or Retained) still has in its
+ * chain. A fetched base is a cache of the entity; a full removal must leave nothing (issue #7).
+ * A disk whose chain cannot be read counts as using it. Returns the paths deleted.
+ */
+export async function releaseFetchedBases(env: NodeEnvironment, runner: HostRunner, chain: readonly string[], signal: AbortSignal): Promise<string[]> {
+  const basesDir = join(resolve(env.imageDir), ".bases");
+  const candidates = chain.map((p) => resolve(p)).filter((p) => dirname(p) === basesDir);
+  if (candidates.length === 0) return [];
+  const listed = await new LocalDiskBackend(runner, env.blockStorageDir).list();
+  const used = new Set<string>();
+  for (const path of [...listed.disks.map((d) => d.name), ...listed.parts, ...listed.retained]) {
+    const info = await inspectImageFile(runner, path, signal).catch(() => "unreadable" as const);
+    if (info === "unreadable") return [];
+    for (const b of info?.backingChain ?? []) used.add(resolve(b));
+  }
+  const released = candidates.filter((p) => !used.has(p));
+  for (const p of released) await removeFile(p);
+  return released;
 }

@@ -8,7 +8,7 @@ import type { ResourceKey } from "../../schemas/kinds.js";
 import type { DriverContext, NodeEnvironment, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
 import type { HostRunner } from "../host/host-runner.js";
 import { runChecked } from "../host/host-runner.js";
-import { resolveBase } from "./base-image.js";
+import { releaseFetchedBases, resolveBase } from "./base-image.js";
 import { parseBlockStorageContext, type BlockStorageContext } from "./context.js";
 import type { DiskBackend, DiskInfo } from "./disk-backend.js";
 import { parseDiskSpec, type DiskSpec } from "./disk-spec.js";
@@ -74,6 +74,14 @@ export class BlockStorageDriver implements ResourceDriver {
       const out = await backend.remove(spec.disk, { signal: ctx.signal, ...(stamp ? { retainStamp: stamp } : {}) });
       if (out.retainedAt) ctx.log.info({ resource: cmd.key, retainedAt: out.retainedAt }, "disk retained");
       else if (out.removed) ctx.log.info({ resource: cmd.key }, "disk removed");
+      if (out.removed && !out.retainedAt && spec.type === "Local" && info) {
+        // The disk is gone either way: a base left behind is an orphan for `nodectl gc`, not a failed delete.
+        const released = await releaseFetchedBases(ctx.node, ctx.runner, info.backingChain, ctx.signal).catch((err: unknown) => {
+          ctx.log.warn({ resource: cmd.key, err }, "could not release fetched base images");
+          return [];
+        });
+        if (released.length > 0) ctx.log.info({ resource: cmd.key, released }, "fetched base images no disk uses were removed");
+      }
       this.#failures.delete(cmd.key);
     } finally {
       this.#inFlight.delete(cmd.key);

@@ -116,6 +116,21 @@ images("a wrong token or a wrong recorded sha256 fails and leaves no disk on B",
   assert.not.ok(existsSync(join(c.b.env.imageDir, ".bases", `${wrongSha}.qcow2`)));
 });
 
+images("the base fetched on B is removed with the last disk on B built on it, kept while one remains", async (c) => {
+  const fetched = join(c.b.env.imageDir, ".bases", `${c.base.sha256}.qcow2`);
+  const from = { type: "BaseImage", baseImage: { imageName: "img", tag: "latest" } };
+  const context = { baseImage: { ...c.base, source: { node: "a", url: c.api.urlOf(c.base.entityKey) } }, downloadToken: TOKEN };
+  await c.disks.apply(diskCmd("vm3", { limitSize: "16M", from }, { context }), c.b.ctx);
+  await c.disks.remove(diskCmd("vm2", { limitSize: "16M", from }, { context }), c.b.ctx);
+  assert.ok(existsSync(fetched), "vm3 still uses the base");
+  assert.is(qemuCompare(c.src, diskPath(c.b.env, "vm3"), "raw", "qcow2"), 0);
+  await c.disks.remove(diskCmd("vm3", { limitSize: "16M", from }, { context }), c.b.ctx);
+  assert.not.ok(existsSync(fetched), "no disk uses the base any more");
+  // A disk built again later fetches it again.
+  await c.disks.apply(diskCmd("vm2", { limitSize: "16M", from }, { context }), c.b.ctx);
+  assert.is(await sha256File(fetched), c.base.sha256);
+});
+
 images("an entity backing disks cannot be removed; once they are gone it can", async (c) => {
   const ent = entityCmd("ent1", "src");
   try {
@@ -128,6 +143,7 @@ images("an entity backing disks cannot be removed; once they are gone it can", a
   for (const id of ["vm1", "src"]) await c.disks.remove(diskCmd(id, { limitSize: "1M" }), c.a.ctx);
   await c.entities.remove(ent, c.a.ctx);
   await c.disks.remove(diskCmd("vm2", { limitSize: "1M" }), c.b.ctx);
+  assert.not.ok(existsSync(join(c.b.env.imageDir, ".bases", `${c.base.sha256}.qcow2`)), "B's fetched base went with its last disk");
   assert.equal(await c.entities.inventory(c.a.ctx, []), { resources: [], orphans: [] });
   assert.equal(await c.disks.inventory(c.a.ctx, []), { resources: [], orphans: [] });
   assert.equal(await c.disks.inventory(c.b.ctx, []), { resources: [], orphans: [] });

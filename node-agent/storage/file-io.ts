@@ -4,9 +4,10 @@
  * written under a temporary name, fsynced, renamed, and the directory fsynced.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { close, createReadStream, fdatasync, fsync, open as openFd, writev } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { Writable } from "node:stream";
 
 /** Streams a file (or its first `limitBytes`) through sha256; resolves with the hex digest. */
 export async function sha256File(path: string, limitBytes?: number): Promise<string> {
@@ -68,4 +69,112 @@ export async function ensureDir(path: string): Promise<void> {
 /** Removes a file; no error when it is already gone. */
 export async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true });
+}
+
+/** Options of a DurableFileWriter. */
+export interface DurableFileWriterOptions {
+  /** Append to the file (resume) instead of truncating it. */
+  readonly append?: boolean;
+  /** Start a background fdatasync after every this many bytes written (0: only at the end). */
+  readonly syncEveryBytes?: number;
+  /** Bytes buffered before the stream applies backpressure (coalesced into one writev). */
+  readonly highWaterMark?: number;
+}
+
+/**
+ * A file write stream whose `finish` means durable: buffered chunks go out in one writev each,
+ * an fdatasync is started in the background every `syncEveryBytes` (so the disk flushes while
+ * data still arrives and the closing fsync only has the tail left), and `_final` waits for it
+ * and fsyncs the file before `finish`. An error of a background sync fails the stream.
+ */
+export class DurableFileWriter extends Writable {
+  /** Bytes written to the file by this stream so far. */
+  bytesWritten = 0;
+  #fd: number | undefined;
+  #syncedAt = 0;
+  #syncing: Promise<void> | undefined;
+  #syncError: Error | undefined;
+  readonly #path: string;
+  readonly #opts: DurableFileWriterOptions;
+
+  constructor(path: string, opts: DurableFileWriterOptions = {}) {
+    super({ highWaterMark: opts.highWaterMark ?? 4 << 20 });
+    this.#path = path;
+    this.#opts = opts;
+  }
+
+  override _construct(cb: (e?: Error | null) => void): void {
+    openFd(this.#path, this.#opts.append ? "a" : "w", 0o644, (e, fd) => {
+      this.#fd = fd;
+      cb(e);
+    });
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.#writeAll([chunk], cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
+    this.#writeAll(chunks.map((c) => c.chunk), cb);
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    void this.#settled().then(() => {
+      if (this.#syncError) return cb(this.#syncError);
+      fsync(this.#fd!, (e) => cb(e));
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    void this.#settled().then(() => {
+      const fd = this.#fd;
+      this.#fd = undefined;
+      if (fd === undefined) return cb(err);
+      close(fd, (e) => cb(err ?? e));
+    });
+  }
+
+  #writeAll(bufs: Buffer[], cb: (e?: Error | null) => void): void {
+    writev(this.#fd!, bufs, (e, n) => {
+      if (e) return cb(e);
+      this.bytesWritten += n;
+      const left = dropBytes(bufs, n);
+      if (left.length > 0) return this.#writeAll(left, cb);
+      this.#maybeSync();
+      cb();
+    });
+  }
+
+  #maybeSync(): void {
+    const every = this.#opts.syncEveryBytes ?? 0;
+    if (every <= 0 || this.#syncing || this.bytesWritten - this.#syncedAt < every) return;
+    this.#syncedAt = this.bytesWritten;
+    const fd = this.#fd!;
+    this.#syncing = new Promise<void>((resolve) => {
+      fdatasync(fd, (e) => {
+        if (e) this.#syncError ??= e;
+        this.#syncing = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /** Resolves once no background sync is running. */
+  async #settled(): Promise<void> {
+    while (this.#syncing) await this.#syncing;
+  }
+}
+
+/** The buffers left after the first `n` bytes were written (a short writev). */
+function dropBytes(bufs: readonly Buffer[], n: number): Buffer[] {
+  const left: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) {
+      n -= b.length;
+      continue;
+    }
+    left.push(n > 0 ? b.subarray(n) : b);
+    n = 0;
+  }
+  return left;
 }

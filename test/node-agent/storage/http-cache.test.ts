@@ -1,11 +1,14 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpCache } from "../../../node-agent/storage/http-cache.js";
 import { DownloadError } from "../../../node-agent/storage/errors.js";
+import { DurableFileWriter } from "../../../node-agent/storage/file-io.js";
 import { startHttpFixture, type HttpFixture } from "../../helpers/http-fixture.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -106,4 +109,65 @@ cache("concurrent fetches of one URL share one download", async (c) => {
   assert.is(c.fx.requests.length, 1);
 });
 
+cache("a 40 MiB body (several background syncs) resumes after a cut at 20 MiB and verifies", async (c) => {
+  const big = randomBytes(40 * 1024 * 1024 + 5);
+  c.fx.set("/big", { body: big, etag: '"big"', truncateAt: 20 * 1024 * 1024 });
+  assert.is(await code(c.cache.fetch({ url: c.fx.url("/big") })), "DOWNLOAD_TRUNCATED");
+  c.fx.set("/big", { body: big, etag: '"big"' });
+  const f = await c.cache.fetch({ url: c.fx.url("/big"), expectSha256: sha(big), expectSizeBytes: big.length });
+  assert.is(c.fx.requests.at(-1)?.status, 206);
+  assert.is(f.sha256, sha(big));
+  assert.ok(readFileSync(f.path).equals(big));
+});
+
+cache("an abort through the signal stops the download, keeps the part and closes the file", async (c) => {
+  c.fx.set("/slow", { body, etag: '"s"', slow: { chunkBytes: 64 * 1024, chunkDelayMs: 10 } });
+  const fdsBefore = readdirSync("/proc/self/fd").length;
+  const ac = new AbortController();
+  const p = c.cache.fetch({ url: c.fx.url("/slow"), signal: ac.signal, onProgress: (n) => n >= 256 * 1024 && ac.abort() });
+  assert.is(await code(p), "DOWNLOAD_TRUNCATED");
+  const part = join(c.cache.dirOf(c.fx.url("/slow")), "body.part");
+  assert.ok(statSync(part).size >= 256 * 1024 && statSync(part).size < body.length, "the part keeps what arrived");
+  assert.not.ok(existsSync(join(c.cache.dirOf(c.fx.url("/slow")), "body")));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(readdirSync("/proc/self/fd").length <= fdsBefore, "no file descriptor left open");
+});
+
 cache.run();
+
+const writer = suite<{ dir: string }>("DurableFileWriter on a real file");
+writer.before.each((c) => {
+  c.dir = mkdtempSync(join(tmpdir(), "hm-writer-"));
+});
+writer.after.each((c) => {
+  rmSync(c.dir, { recursive: true, force: true });
+});
+
+writer("writes every chunk in order across background syncs, and counts the bytes", async (c) => {
+  const chunks = Array.from({ length: 300 }, (_, i) => randomBytes(32 * 1024 + i));
+  const w = new DurableFileWriter(join(c.dir, "f"), { syncEveryBytes: 1024 * 1024, highWaterMark: 256 * 1024 });
+  await pipeline(Readable.from(chunks), w);
+  const all = Buffer.concat(chunks);
+  assert.is(w.bytesWritten, all.length);
+  assert.ok(readFileSync(join(c.dir, "f")).equals(all));
+});
+
+writer("append continues a file; the default truncates it", async (c) => {
+  const f = join(c.dir, "f");
+  writeFileSync(f, "head-");
+  await pipeline(Readable.from([Buffer.from("tail")]), new DurableFileWriter(f, { append: true }));
+  assert.is(readFileSync(f, "utf8"), "head-tail");
+  await pipeline(Readable.from([Buffer.from("new")]), new DurableFileWriter(f));
+  assert.is(readFileSync(f, "utf8"), "new");
+});
+
+writer("a file that cannot be opened fails the stream with the errno", async (c) => {
+  try {
+    await pipeline(Readable.from([Buffer.from("x")]), new DurableFileWriter(join(c.dir, "no", "such", "f")));
+    assert.unreachable("expected ENOENT");
+  } catch (e) {
+    assert.is((e as NodeJS.ErrnoException).code, "ENOENT");
+  }
+});
+
+writer.run();

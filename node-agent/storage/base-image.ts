@@ -13,7 +13,7 @@ import type { BlockStorageContext } from "./context.js";
 import type { BaseRef } from "./disk-backend.js";
 import { StorageError } from "./errors.js";
 import { commitFile, ensureDir, fileExists, removeFile } from "./file-io.js";
-import { downloadFile } from "./http-download.js";
+import { discardPart, downloadFile } from "./http-download.js";
 import { entityPath, entityRecordPath, fetchedBasePath, partPath, type EntityId } from "./layout.js";
 import { inspectImageFile, LocalDiskBackend } from "./local-disk-backend.js";
 
@@ -58,8 +58,19 @@ async function localEntity(env: NodeEnvironment, base: Base): Promise<BaseRef | 
   return { kind: "file", path: entityPath(env.imageDir, e) };
 }
 
-async function fetchRemote(env: NodeEnvironment, base: Base, url: string, token: string | undefined, signal: AbortSignal): Promise<BaseRef> {
+/** Fetches in progress by target path: two disks from one remote base share one transfer (one part file). */
+const fetching = new Map<string, Promise<BaseRef>>();
+
+function fetchRemote(env: NodeEnvironment, base: Base, url: string, token: string | undefined, signal: AbortSignal): Promise<BaseRef> {
   const path = fetchedBasePath(env.imageDir, base.sha256);
+  const running = fetching.get(path);
+  if (running) return running;
+  const started = fetchInto(path, base, url, token, signal).finally(() => fetching.delete(path));
+  fetching.set(path, started);
+  return started;
+}
+
+async function fetchInto(path: string, base: Base, url: string, token: string | undefined, signal: AbortSignal): Promise<BaseRef> {
   if (await fileExists(path)) return { kind: "file", path };
   await ensureDir(dirname(path));
   await downloadFile({
@@ -71,6 +82,8 @@ async function fetchRemote(env: NodeEnvironment, base: Base, url: string, token:
     signal,
   });
   await commitFile(partPath(path), path);
+  // The resume record is only for an interrupted fetch; a committed base leaves nothing beside it.
+  await discardPart(partPath(path));
   return { kind: "file", path };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The manifests of the end-to-end scenario (docs/e2e.md), as humstack YAML files: one VXLAN
  * network across two nodes, a disk downloaded over HTTP on node1 made into an image entity and
- * an image, VM A on node1 booting from a BaseImage overlay of it, VM B on node2, and a router
+ * an image, VM A on node1 and VM B on node2 both booting from BaseImage overlays of it (node2
+ * fetches the entity through node1's download API), and a router
  * on node1 binding external IP 203.0.113.10 to VM A. Each VM's NIC lists the other VM as its
  * nameserver: the tiny guest pings its nameservers and logs `humops-guest: ping ADDR ok`.
  */
@@ -135,7 +136,8 @@ export function scenarioFiles(o: ScenarioOptions): Record<string, string> {
       "    latest: tiny1",
       "",
     ].join("\n"),
-    "50-disks.yaml": [disk(g, "diska", "node1", { image: "tiny" }), "---", disk(g, "diskb", "node2", { url: o.imageUrl })].join("\n"),
+    // Both from the image: diskb is on node2, the entity on node1 (fetched through node1's download API).
+    "50-disks.yaml": [disk(g, "diska", "node1", { image: "tiny" }), "---", disk(g, "diskb", "node2", { image: "tiny" })].join("\n"),
     "60-vma.yaml": vm(g, { id: "vma", node: "node1", disk: "diska", address: NET.vmA, peer: NET.vmB, power: power("vma") }),
     "61-vmb.yaml": vm(g, { id: "vmb", node: "node2", disk: "diskb", address: NET.vmB, peer: NET.vmA, power: power("vmb") }),
   };

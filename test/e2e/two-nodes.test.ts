@@ -4,7 +4,9 @@
 // image -> BaseImage overlay, router with an external IP, qemu TCG guests (docs/e2e.md).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotHost, findLeaks, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
@@ -86,6 +88,32 @@ e2e("both guests boot with the addresses cloud-init gave them and ping each othe
   }),
 );
 
+e2e("VM B's disk on node2 is an overlay of node1's image entity, fetched through node1's download API with the cluster token", () =>
+  explained(async () => {
+    const node1 = c.agents.get("node1")!;
+    const node2 = c.agents.get("node2")!;
+    const entityKey = `systemv0/imageentity/${group}/tiny1`;
+    const record = JSON.parse(readText(join(node1.dataDir, "images", group, "tiny1.json"))) as { sha256: string; sizeBytes: number };
+    // node1's API logged serving the entity to node2's underlay address (one full GET).
+    const node2Address = node2.node.underlay[0]!.cidr.split("/")[0]!;
+    const served = jsonLines(node1.log()).filter((l) => l["msg"] === "download api served" && l["key"] === entityKey);
+    assert.equal(served.map((l) => [l["status"], l["from"], l["bytes"]]), [[200, node2Address, record.sizeBytes]], "node1 served the entity once, to node2");
+    // node2: the fetched copy has the recorded sha256, and diskb's qcow2 backing chain is exactly that copy.
+    const fetched = join(node2.dataDir, "images", ".bases", `${record.sha256}.qcow2`);
+    assert.is(createHash("sha256").update(readFileSync(fetched)).digest("hex"), record.sha256);
+    const diskb = join(node2.dataDir, "blockstorages", group, "ns1", "diskb.qcow2");
+    assert.equal(backingChain(diskb), [fetched]);
+    // diska on node1 is an overlay of the entity file itself: no copy, no download.
+    assert.equal(backingChain(join(node1.dataDir, "blockstorages", group, "ns1", "diska.qcow2")), [join(node1.dataDir, "images", group, "tiny1.qcow2")]);
+    assert.is(existsSync(join(node1.dataDir, "images", ".bases")), false, "node1 fetched nothing");
+    // The cluster token (generated in the controller's work dir) reached both agents but no log line.
+    const token = readText(join(c.dir, "controller", "download-token")).trim();
+    assert.ok(token.length >= 32);
+    assert.ok(readText(join(node1.dataDir, "download-tokens.json")).includes(token), "node1 learned the token from the entity command");
+    for (const [name, text] of [["controller", c.controllerLog()], ["node1", node1.log()], ["node2", node2.log()]] as const) assert.not.ok(text.includes(token), `${name} logged the token`);
+  }),
+);
+
 e2e("the external IP answers from the internet netns (DNAT to VM A)", () =>
   explained(async () => {
     await waitFor("router ready", async () => (await c.status(`groups/${group}/namespaces/ns1/virtualrouter/vr1.yaml`))?.["ready"] === true, 60_000);
@@ -142,6 +170,23 @@ e2e("a qemu killed by hand is reported as drift and started again by the control
     await waitFor("DriftCorrected in the controller's log", () => /DriftCorrected[^\n]*vmb|vmb[^\n]*DriftCorrected/.test(c.controllerLog()), 30_000);
   }),
 );
+
+/** The pino JSON lines of a process's output. */
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.split("\n").flatMap((l) => {
+    try {
+      return l.startsWith("{") ? [JSON.parse(l) as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The backing files below a qcow2 (`qemu-img info -U --backing-chain`; -U: a running qemu holds the lock). */
+function backingChain(path: string): string[] {
+  const out = execFileSync("qemu-img", ["info", "-U", "--backing-chain", "--output=json", path], { encoding: "utf8" });
+  return (JSON.parse(out) as Array<{ filename: string }>).slice(1).map((i) => i.filename);
+}
 
 /** The humops-named links (bridges, vxlan, taps, router veths) in a node's netns. */
 async function humopsLinks(node: NodeHandle): Promise<string[]> {

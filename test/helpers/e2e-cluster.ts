@@ -29,6 +29,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const HUMOPS = ["node", "--import", "tsx", join(ROOT, "cmd/humops.ts")] as const;
 /** The infra netns address (first on the underlay) and the ports it forwards. */
 export const INFRA_ADDRESS = "198.18.0.1";
+/** The port of every node's download API (docs/storage.md). */
+export const DOWNLOAD_API_PORT = 8082;
 const NATS_PORT = 4222;
 const HTTP_PORT = 8080;
 
@@ -171,6 +173,12 @@ function agentConfig(name: string, address: string, dataDir: string, limitMemory
     `vm:`,
     `  accelerator: tcg`,
     `  powerOffTimeoutSeconds: 30`,
+    // Each node serves its download API on its underlay address (humstack's port; the nodes are
+    // separate netns): node2 fetches node1's image entity through it (issue #6).
+    `blockStorageAgentConfig:`,
+    `  downloadAPI:`,
+    `    listenAddress: ${address}`,
+    `    listenPort: ${DOWNLOAD_API_PORT}`,
     `networkAgentConfig:`,
     `  vxlan:`,
     `    devName: ul0`,

@@ -42,6 +42,17 @@ loop("first round applies everything in dependency order, one status commit, all
   assert.match(env.status.commits[0]!.message, /Manifests-Commit: [0-9a-f]{40}/);
 });
 
+loop("the cluster download token goes in the image entity command's context, in no log line, and in no other command", async () => {
+  const env = await setup();
+  const { c, lines } = makeController({ ...env, downloadToken: "cluster-dl-token" });
+  await nextRound(c, () => c.start());
+  await c.stop();
+  const withToken = env.agent.commands.filter((x) => x.context["downloadToken"] !== undefined).map((x) => [x.key, x.context["downloadToken"]]);
+  // The example's disk is an HTTP download on the entity's node: no BaseImage fetch, so only the entity carries it.
+  assert.equal(withToken, [["systemv0/imageentity/group1/ientity1", "cluster-dl-token"]]);
+  assert.not.ok(JSON.stringify(lines).includes("cluster-dl-token"));
+});
+
 loop("a second identical round sends nothing and makes no commit", async () => {
   const env = await setup();
   const { c } = makeController(env);

@@ -114,7 +114,8 @@ async function main(): Promise<void> {
   const root = new URL("..", import.meta.url).pathname;
   const build = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { cwd: root, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
-  const agentCommand = ["node", "--max-semi-space-size=1", `${root}dist/cmd/humops.js`];
+  const flags = (process.env["HUMOPS_AGENT_NODE_FLAGS"] ?? "--max-semi-space-size=1").split(" ").filter(Boolean);
+  const agentCommand = ["node", ...flags, `${root}dist/cmd/humops.js`];
   const c = await startCluster({ nodes: ["node1"], limitMemory: "16G", agentCommand });
   try {
     const group = `b${c.tag}`;

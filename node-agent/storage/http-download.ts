@@ -38,6 +38,8 @@ export interface DownloadOptions {
   readonly expectSha256?: string | undefined;
   readonly expectSizeBytes?: number | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Background fdatasync interval while writing (default 16 MiB; 0: one fsync at the end only). */
+  readonly syncEveryBytes?: number;
   /** Called with bytes received so far (throttled by the caller if needed). */
   readonly onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
 }
@@ -133,7 +135,7 @@ async function streamBody(opts: DownloadOptions, res: IncomingMessage, offset: n
     },
   });
   // Its `finish` comes after an fsync: the part is on disk before anyone can rename it.
-  const out = new DurableFileWriter(opts.part, { append: offset > 0, syncEveryBytes: SYNC_EVERY_BYTES, highWaterMark: 4 << 20 });
+  const out = new DurableFileWriter(opts.part, { append: offset > 0, syncEveryBytes: opts.syncEveryBytes ?? SYNC_EVERY_BYTES, highWaterMark: 4 << 20 });
   try {
     await pipeline(res, tap, out);
   } catch (e: unknown) {

@@ -137,6 +137,7 @@ export class DurableFileWriter extends Writable {
   #writeAll(bufs: Buffer[], cb: (e?: Error | null) => void): void {
     writev(this.#fd!, bufs, (e, n) => {
       if (e) return cb(e);
+      if (n === 0) return cb(new Error(`writev to ${this.#path} wrote nothing`));
       this.bytesWritten += n;
       const left = dropBytes(bufs, n);
       if (left.length > 0) return this.#writeAll(left, cb);

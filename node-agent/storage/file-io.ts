@@ -135,6 +135,7 @@ export class DurableFileWriter extends Writable {
   }
 
   #writeAll(bufs: Buffer[], cb: (e?: Error | null) => void): void {
+    if (bufs.every((b) => b.length === 0)) return cb();
     writev(this.#fd!, bufs, (e, n) => {
       if (e) return cb(e);
       if (n === 0) return cb(new Error(`writev to ${this.#path} wrote nothing`));

@@ -143,8 +143,8 @@ writer.after.each((c) => {
   rmSync(c.dir, { recursive: true, force: true });
 });
 
-writer("writes every chunk in order across background syncs, and counts the bytes", async (c) => {
-  const chunks = Array.from({ length: 300 }, (_, i) => randomBytes(32 * 1024 + i));
+writer("writes every chunk in order across background syncs (empty ones too), and counts the bytes", async (c) => {
+  const chunks = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? Buffer.alloc(0) : randomBytes(32 * 1024 + i)));
   const w = new DurableFileWriter(join(c.dir, "f"), { syncEveryBytes: 1024 * 1024, highWaterMark: 256 * 1024 });
   await pipeline(Readable.from(chunks), w);
   const all = Buffer.concat(chunks);

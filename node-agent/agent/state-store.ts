@@ -35,7 +35,8 @@ export class StateStore {
     await mkdir(this.#dir, { recursive: true });
     const path = this.#path(state.command.key);
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+    // 0600: a command's context can carry the cluster download token.
+    await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     await rename(tmp, path);
   }
 

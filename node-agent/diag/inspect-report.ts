@@ -69,10 +69,15 @@ export async function buildInspectReport(view: NodeView, apiType: ApiType, ref: 
       generation: cmd.generation,
       spec: cmd.spec,
       annotations: cmd.annotations,
-      context: cmd.context,
+      context: withoutSecrets(cmd.context),
     },
     observed,
     hostObjects,
     ...(hostError !== undefined ? { hostError } : {}),
   };
+}
+
+/** The command context as nodectl shows it: the cluster download token is never printed. */
+export function withoutSecrets(context: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  return "downloadToken" in context ? { ...context, downloadToken: "(redacted)" } : context;
 }

@@ -15,6 +15,7 @@ import { startAgent } from "../../node-agent/agent/start-agent.js";
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { IsoGitSource } from "../../reconciler/git/iso-git-source.js";
 import { makeTreeLoader } from "../../reconciler/controller/load-tree.js";
+import { parseDurationMs } from "../../reconciler/controller/parse-duration.js";
 import { readPackageVersion } from "../version.js";
 import { REDACT } from "../redact.js";
 
@@ -67,7 +68,7 @@ export function registerUp(program: Command): void {
         const agent = await startAgent({ config: { nats: { url: nats.url }, dataDir: home, blockStorageAgentConfig: { downloadAPI } }, log, agentVersion: readPackageVersion() });
         stops.push(() => agent.stop());
         console.log(`agent for this machine, data in ${home}`);
-        const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: 30_000, downloadTokenFile: o["downloadTokenFile"], log });
+        const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: parseDurationMs(o["interval"] ?? "30s"), downloadTokenFile: o["downloadTokenFile"], log });
         stops.push(() => service.stop());
         const last = { line: "" };
         service.controller.onRound((r) => progress(r, last));

@@ -115,7 +115,7 @@ export interface AgentConfig {
        */
       listenPort?: number;
       /**
-       * humops extension: a file holding a bearer token that downloads must present.
+       * humops extension: a file holding a bearer token that downloads may present; the tokens the controller sends with image entity commands are accepted too.
        */
       tokenFile?: string;
     };

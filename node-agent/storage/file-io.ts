@@ -85,7 +85,8 @@ export interface DurableFileWriterOptions {
  * A file write stream whose `finish` means durable: buffered chunks go out in one writev each,
  * an fdatasync is started in the background every `syncEveryBytes` (so the disk flushes while
  * data still arrives and the closing fsync only has the tail left), and `_final` waits for it
- * and fsyncs the file before `finish`. An error of a background sync fails the stream.
+ * and fsyncs the file before `finish`. An error of a background sync fails the stream; a
+ * destroy (abort) closes the file only after the write and sync in flight returned.
  */
 export class DurableFileWriter extends Writable {
   /** Bytes written to the file by this stream so far. */
@@ -93,6 +94,7 @@ export class DurableFileWriter extends Writable {
   #fd: number | undefined;
   #syncedAt = 0;
   #syncing: Promise<void> | undefined;
+  #writing: Promise<void> | undefined;
   #syncError: Error | undefined;
   readonly #path: string;
   readonly #opts: DurableFileWriterOptions;
@@ -111,11 +113,22 @@ export class DurableFileWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.#writeAll([chunk], cb);
+    this.#track([chunk], cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
-    this.#writeAll(chunks.map((c) => c.chunk), cb);
+    this.#track(chunks.map((c) => c.chunk), cb);
+  }
+
+  /** Writes with the write in flight recorded: `_destroy` must not close the fd under it (fd reuse). */
+  #track(bufs: Buffer[], cb: (e?: Error | null) => void): void {
+    this.#writing = new Promise<void>((resolve) => {
+      this.#writeAll(bufs, (e) => {
+        this.#writing = undefined;
+        resolve();
+        cb(e);
+      });
+    });
   }
 
   override _final(cb: (e?: Error | null) => void): void {
@@ -161,9 +174,9 @@ export class DurableFileWriter extends Writable {
     });
   }
 
-  /** Resolves once no background sync is running. */
+  /** Resolves once no write and no background sync is in flight. */
   async #settled(): Promise<void> {
-    while (this.#syncing) await this.#syncing;
+    while (this.#writing || this.#syncing) await (this.#writing ?? this.#syncing);
   }
 }
 

@@ -51,6 +51,9 @@ export interface DownloadOptions {
  */
 const SYNC_EVERY_BYTES = 16 << 20;
 
+/** Syscalls of DurableFileWriter: their errors are the disk's (ENOSPC, EIO), not a lost connection. */
+const FILE_SYSCALLS: ReadonlySet<string> = new Set(["open", "writev", "fdatasync", "fsync", "close"]);
+
 const REJECTED_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript))/i;
 
 function request(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, hops = 0): Promise<IncomingMessage> {
@@ -139,6 +142,9 @@ async function streamBody(opts: DownloadOptions, res: IncomingMessage, offset: n
   try {
     await pipeline(res, tap, out);
   } catch (e: unknown) {
+    if (FILE_SYSCALLS.has((e as NodeJS.ErrnoException).syscall ?? "")) {
+      throw new DownloadError("DOWNLOAD_FAILED", { url: opts.url, message: `writing ${opts.part}: ${(e as Error).message}` }, { cause: e });
+    }
     throw new DownloadError("DOWNLOAD_TRUNCATED", { url: opts.url, message: `connection lost after ${received} of ${total ?? "?"} bytes` }, { cause: e });
   }
   if (total !== undefined && received !== total) {

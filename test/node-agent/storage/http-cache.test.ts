@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { HttpCache } from "../../../node-agent/storage/http-cache.js";
 import { DownloadError } from "../../../node-agent/storage/errors.js";
 import { DurableFileWriter } from "../../../node-agent/storage/file-io.js";
+import { downloadFile } from "../../../node-agent/storage/http-download.js";
 import { startHttpFixture, type HttpFixture } from "../../helpers/http-fixture.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -127,10 +128,27 @@ cache("an abort through the signal stops the download, keeps the part and closes
   const p = c.cache.fetch({ url: c.fx.url("/slow"), signal: ac.signal, onProgress: (n) => n >= 256 * 1024 && ac.abort() });
   assert.is(await code(p), "DOWNLOAD_TRUNCATED");
   const part = join(c.cache.dirOf(c.fx.url("/slow")), "body.part");
-  assert.ok(statSync(part).size >= 256 * 1024 && statSync(part).size < body.length, "the part keeps what arrived");
+  // What reached the disk is kept, and it is exactly the body's beginning (chunks still buffered are dropped).
+  const kept = readFileSync(part);
+  assert.ok(kept.length < body.length, `kept ${kept.length} bytes`);
+  assert.ok(kept.equals(body.subarray(0, kept.length)), "the part is a prefix of the body");
   assert.not.ok(existsSync(join(c.cache.dirOf(c.fx.url("/slow")), "body")));
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(readdirSync("/proc/self/fd").length <= fdsBefore, "no file descriptor left open");
+});
+
+cache("a part that cannot be written is DOWNLOAD_FAILED (the disk's error), not a truncation", async (c) => {
+  c.fx.set("/img", { body });
+  const part = join(c.dir, "is-a-directory");
+  mkdirSync(part);
+  try {
+    await downloadFile({ url: c.fx.url("/img"), part });
+    assert.unreachable("expected a DownloadError");
+  } catch (e) {
+    assert.instance(e, DownloadError);
+    assert.is((e as DownloadError).code, "DOWNLOAD_FAILED");
+    assert.is(((e as DownloadError).cause as NodeJS.ErrnoException).code, "EISDIR");
+  }
 });
 
 cache.run();

@@ -87,7 +87,7 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
   const stops: Array<() => Promise<void>> = [];
   const ref: { agent?: Agent } = {};
   try {
-    if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion, ref }));
+    if (o.diagSocket ?? true) stops.push(await serveNodectl({ settings, drivers, runner, log, accelerator, version: o.agentVersion, ref, bus }));
     const dl = await serveDownloads(settings, runner, log);
     if (dl) stops.push(dl.stop);
     const onResult = (cmd: NodeCommand, result: CommandResult): void => {
@@ -132,12 +132,14 @@ interface NodectlOptions {
   readonly version: string | undefined;
   /** The runtime, once started (the socket answers before it is). */
   readonly ref: { agent?: Agent };
+  readonly bus: AgentBus;
 }
 
 function statusOf(o: NodectlOptions, startedAt: string): AgentStatusSnapshot {
   const env = o.settings.node;
   const seen = o.ref.agent?.lastCommandAt();
   const err = o.ref.agent?.lastError();
+  const nats = o.bus.connection?.();
   return {
     version: o.version ?? "0.0.0-dev",
     nodeName: env.nodeName,
@@ -145,6 +147,7 @@ function statusOf(o: NodectlOptions, startedAt: string): AgentStatusSnapshot {
     pid: process.pid,
     capacity: o.settings.capacity,
     accelerator: o.accelerator,
+    ...(nats ? { nats } : {}),
     ...(seen ? { controllerLastSeenAt: seen.toISOString() } : {}),
     ...(err ? { lastError: { at: err.at.toISOString(), key: err.key, message: err.message } } : {}),
   };

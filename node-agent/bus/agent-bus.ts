@@ -17,6 +17,17 @@ import type {
  */
 export type CommandHandler = (cmd: NodeCommand) => Promise<CommandResult>;
 
+/** The agent's connection to the bus, as `nodectl status` shows it. */
+export interface BusConnectionStatus {
+  readonly connected: boolean;
+  /** The server it is connected to (no credentials). */
+  readonly server?: string;
+  /** ISO time of the last message received from the server (a command or an acknowledged write). */
+  readonly lastMessageAt?: string;
+  /** Reconnects since the agent started. */
+  readonly reconnects: number;
+}
+
 /** What an agent does on the bus. Every method validates what it sends; receiving validates too. */
 export interface AgentBus {
   /** Writes the node's registration and marks it alive. */
@@ -35,4 +46,6 @@ export interface AgentBus {
   leave(node: string): Promise<void>;
   /** Stops serving and disconnects (draining replies in flight). */
   close(): Promise<void>;
+  /** The connection's state now; adapters without a connection (fakes) leave it out. */
+  connection?(): BusConnectionStatus;
 }

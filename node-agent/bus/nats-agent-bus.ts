@@ -35,7 +35,7 @@ import type {
 } from "../../schemas/protocol/messages.js";
 import { BUCKETS, LIVENESS_TTL_MS, commandSubject } from "../../schemas/protocol/subjects.js";
 import { agentInboxPrefix } from "../../schemas/protocol/nats-auth.js";
-import type { AgentBus, CommandHandler } from "./agent-bus.js";
+import type { AgentBus, BusConnectionStatus, CommandHandler } from "./agent-bus.js";
 import { InvalidOutgoingMessageError } from "./errors.js";
 
 /** How to reach nats-server, and as whom. */
@@ -68,6 +68,9 @@ export class NatsAgentBus implements AgentBus {
   readonly #inflight = new Set<Promise<void>>();
   #registration: NodeRegistration | undefined;
   #inventory: NodeInventory | undefined;
+  #connected = true;
+  #reconnects = 0;
+  #lastMessageAt: Date | undefined;
 
   private constructor(nc: NatsConnection, kv: Buckets, log: Logger) {
     this.#nc = nc;
@@ -103,6 +106,17 @@ export class NatsAgentBus implements AgentBus {
   async heartbeat(hb: NodeHeartbeat): Promise<void> {
     const value = outgoing(parseNodeHeartbeat(hb), "heartbeat");
     await this.#kv.liveness.put(value.node, JSON.stringify(value));
+    this.#lastMessageAt = new Date();
+  }
+
+  connection(): BusConnectionStatus {
+    const server = this.#nc.getServer();
+    return {
+      connected: this.#connected && !this.#nc.isClosed(),
+      ...(server ? { server } : {}),
+      ...(this.#lastMessageAt ? { lastMessageAt: this.#lastMessageAt.toISOString() } : {}),
+      reconnects: this.#reconnects,
+    };
   }
 
   async publishInventory(inv: NodeInventory): Promise<void> {
@@ -116,6 +130,7 @@ export class NatsAgentBus implements AgentBus {
     this.#subs.push(sub);
     void (async () => {
       for await (const msg of sub) {
+        this.#lastMessageAt = new Date();
         const p = this.#answer(msg, handler).finally(() => this.#inflight.delete(p));
         this.#inflight.add(p);
       }
@@ -174,8 +189,13 @@ export class NatsAgentBus implements AgentBus {
 
   async #followStatus(): Promise<void> {
     for await (const s of this.#nc.status()) {
-      if (s.type === "disconnect") this.#log.warn({ server: s.server }, "nats disconnected");
+      if (s.type === "disconnect") {
+        this.#connected = false;
+        this.#log.warn({ server: s.server }, "nats disconnected");
+      }
       if (s.type !== "reconnect") continue;
+      this.#connected = true;
+      this.#reconnects += 1;
       this.#log.info({ server: s.server }, "nats reconnected");
       await this.#republish().catch((err: unknown) => this.#log.warn({ err }, "re-registering after reconnect failed"));
     }

@@ -32,7 +32,7 @@ const until = async (what: string, pred: () => boolean | Promise<boolean>, timeo
   }
 };
 
-interface Ctx { nats: NatsServer; dir: string; driver: FakeDriver; runner: RecordingRunner; agent: Agent | undefined }
+interface Ctx { nats: NatsServer; dir: string; driver: FakeDriver; runner: RecordingRunner; agent: Agent | undefined; bus?: NatsAgentBus }
 const T = suite<Ctx>("agent over nats", {} as Ctx);
 
 async function boot(ctx: Ctx): Promise<Agent> {
@@ -43,6 +43,7 @@ async function boot(ctx: Ctx): Promise<Agent> {
     resyncIntervalMs: 60_000, journalMaxBytes: 1 << 20, accelerator: "tcg", logLevel: "info", raw: {},
   };
   const bus = await NatsAgentBus.connect({ servers: ctx.nats.url, node: "n1", log });
+  ctx.bus = bus;
   ctx.agent = await startAgent({ config, bus, drivers: [ctx.driver], runner: ctx.runner, log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
   return ctx.agent;
 }
@@ -93,6 +94,12 @@ T("nats-server restarts on the same port and store: both sides recover, commands
     await until("a command answered after the restart", async () => (await ctl.send("n1", cmd("after", 2), { timeoutMs: 1000 }).catch(() => undefined))?.ok === true, 20_000);
     await until("node ready again", async () => (await ctl.nodes()).some((n) => n.name === "n1" && n.ready), 10_000);
     assert.is(ctx.driver.calls.get(KEY), 2);
+    // What nodectl status shows of the connection: up again, one reconnect, a recent message.
+    const conn = ctx.bus!.connection();
+    assert.is(conn.connected, true);
+    assert.is(conn.reconnects, 1);
+    assert.ok(conn.server?.includes(String(ctx.nats.port)), conn.server);
+    assert.ok(Date.now() - Date.parse(conn.lastMessageAt ?? "0") < 10_000, conn.lastMessageAt);
   } finally {
     await ctl.close();
   }

@@ -78,6 +78,7 @@ P("registers, serves its endpoints, answers Unsupported, then from disk after a 
     const status = await requestAgent(join(ctx.dir, "data", "nodectl.sock"), "status", {});
     assert.equal([status.nodeName, status.accelerator?.accelerator], [node, "tcg"]);
     assert.ok(status.controllerLastSeenAt);
+    assert.equal([status.nats?.connected, status.nats?.reconnects], [true, 0]);
     assert.match(status.lastError?.message ?? "", "Unsupported");
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, 'humops_agent_commands_total{op="apply",api_type="corev0/group",result="Unsupported"} 1');

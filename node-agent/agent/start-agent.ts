@@ -147,7 +147,8 @@ function statusOf(o: NodectlOptions, startedAt: string): AgentStatusSnapshot {
     pid: process.pid,
     capacity: o.settings.capacity,
     accelerator: o.accelerator,
-    ...(nats ? { nats } : {}),
+    ...(nats ? { nats: { connected: nats.connected, reconnects: nats.reconnects, ...(nats.server ? { server: nats.server } : {}), ...(nats.lastMessageAt ? { lastMessageAt: nats.lastMessageAt } : {}) } } : {}),
+    ...(nats?.controllerClockAt ? { controllerClockAt: nats.controllerClockAt } : {}),
     ...(seen ? { controllerLastSeenAt: seen.toISOString() } : {}),
     ...(err ? { lastError: { at: err.at.toISOString(), key: err.key, message: err.message } } : {}),
   };

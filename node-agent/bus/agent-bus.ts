@@ -26,6 +26,8 @@ export interface BusConnectionStatus {
   readonly lastMessageAt?: string;
   /** Reconnects since the agent started. */
   readonly reconnects: number;
+  /** The controller's clock in its last command (`sentAt`) and this node's clock on receipt. */
+  readonly controllerClockAt?: { readonly controller: string; readonly local: string };
 }
 
 /** What an agent does on the bus. Every method validates what it sends; receiving validates too. */

@@ -71,6 +71,7 @@ export class NatsAgentBus implements AgentBus {
   #connected = true;
   #reconnects = 0;
   #lastMessageAt: Date | undefined;
+  #controllerClockAt: { controller: string; local: string } | undefined;
 
   private constructor(nc: NatsConnection, kv: Buckets, log: Logger) {
     this.#nc = nc;
@@ -116,6 +117,7 @@ export class NatsAgentBus implements AgentBus {
       ...(server ? { server } : {}),
       ...(this.#lastMessageAt ? { lastMessageAt: this.#lastMessageAt.toISOString() } : {}),
       reconnects: this.#reconnects,
+      ...(this.#controllerClockAt ? { controllerClockAt: this.#controllerClockAt } : {}),
     };
   }
 
@@ -170,6 +172,7 @@ export class NatsAgentBus implements AgentBus {
     const cmd = parseNodeCommand(data);
     if (!cmd.ok) return this.#reject("InvalidMessage", `invalid command: ${formatIssues(cmd.errors)}`);
     const { commandId, key } = cmd.value;
+    if (cmd.value.sentAt !== undefined) this.#controllerClockAt = { controller: cmd.value.sentAt, local: new Date().toISOString() };
     try {
       const result = await handler(cmd.value);
       const checked = parseCommandReply(result);

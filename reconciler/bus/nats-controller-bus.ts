@@ -81,7 +81,8 @@ export class NatsControllerBus implements ControllerBus {
     const checked = parseNodeCommand(cmd);
     if (!checked.ok) throw new ProtocolError(`invalid command: ${formatIssues(checked.errors)}`, "command");
     opts.signal?.throwIfAborted();
-    const request = this.#nc.request(commandSubject(node), JSON.stringify(cmd), { timeout: opts.timeoutMs });
+    const sent: NodeCommand = { ...cmd, sentAt: new Date().toISOString() };
+    const request = this.#nc.request(commandSubject(node), JSON.stringify(sent), { timeout: opts.timeoutMs });
     let msg: Msg;
     try {
       msg = await abortable(request, opts.signal);

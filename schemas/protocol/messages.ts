@@ -10,6 +10,8 @@ export interface NodeCommand extends ResourceCommand {
   /** Unique per send; agents de-duplicate re-deliveries by it. */
   readonly commandId: string;
   readonly op: "apply" | "delete";
+  /** The controller's clock when it sent the command (ISO 8601): for the clock skew check only. */
+  readonly sentAt?: string;
 }
 
 /** An agent's answer to one command. */

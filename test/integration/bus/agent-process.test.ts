@@ -79,6 +79,10 @@ P("registers, serves its endpoints, answers Unsupported, then from disk after a 
     assert.equal([status.nodeName, status.accelerator?.accelerator], [node, "tcg"]);
     assert.ok(status.controllerLastSeenAt);
     assert.equal([status.nats?.connected, status.nats?.reconnects], [true, 0]);
+    // The controller's clock from its last command, for doctor's skew check: same machine, ~0 s.
+    const clock = status.controllerClockAt;
+    assert.ok(clock, "controllerClockAt from the command's sentAt");
+    assert.ok(Math.abs(Date.parse(clock.local) - Date.parse(clock.controller)) < 5000, JSON.stringify(clock));
     assert.match(status.lastError?.message ?? "", "Unsupported");
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, 'humops_agent_commands_total{op="apply",api_type="corev0/group",result="Unsupported"} 1');

@@ -55,7 +55,9 @@ bus("a command round-trips; unknown node is unreachable; a silent agent times ou
     let seen: NodeCommand | undefined;
     await agent.serveCommands("n1", async (c) => ((seen = c), echo(c)));
     assert.equal(await ctl.send("n1", cmd("c1"), { timeoutMs: 2000 }), { commandId: "c1", key: cmd("c1").key, ok: true, durationMs: 1 });
-    assert.equal(seen, cmd("c1"));
+    const { sentAt, ...received } = seen as unknown as NodeCommand;
+    assert.equal(received, cmd("c1"));
+    assert.ok(sentAt !== undefined && Math.abs(Date.now() - Date.parse(sentAt)) < 10_000, `sentAt ${sentAt}: the controller's clock at send`);
     assert.instance(await ctl.send("nobody", cmd("c2"), { timeoutMs: 2000 }).catch((e: unknown) => e), NodeUnreachableError);
     let release = () => {};
     const stuck = new Promise<void>((r) => (release = r));

@@ -20,7 +20,7 @@ const isCI = process.env.CI === "true";
 const pattern = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S ?? 480) * 1000;
 // Files that touch real host objects (netns, qemu, ceph) run one at a time, after the rest.
-const SERIAL = /^test\/(host|e2e|integration)\//;
+const SERIAL = /^test\/(host|e2e|integration|harness)\//;
 
 if (isCI && process.env.HOST_TESTS === "0") {
   console.error("HOST_TESTS=0 is not allowed under CI=true: nothing may be skipped in CI");

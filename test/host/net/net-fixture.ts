@@ -67,9 +67,16 @@ export async function askEcho(node: NodeHandle, host: string, port: number): Pro
   return r.exitCode === 0 ? r.stdout.trim() : `error: ${r.stderr.trim()}`;
 }
 
-/** The nat-table rule lines of `iptables-save` inside `node` (or inside `netns` from it). */
+/**
+ * The nat-table chain and rule lines of `iptables-save` inside `node` (or inside `netns` from
+ * it), with the chains' packet counters zeroed: stray packets (IPv6 solicitations) move them
+ * between two saves, and they are not part of what humops declares.
+ */
 export async function natRules(node: NodeHandle, netns?: string): Promise<string[]> {
   const argv: [string, ...string[]] = netns ? ["ip", "netns", "exec", netns, "iptables-save", "-t", "nat"] : ["iptables-save", "-t", "nat"];
   const r = await node.execChecked(argv);
-  return r.stdout.split("\n").filter((l) => l.startsWith("-A ") || l.startsWith(":"));
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("-A ") || l.startsWith(":"))
+    .map((l) => (l.startsWith(":") ? l.replace(/\[\d+:\d+\]$/, "[0:0]") : l));
 }

@@ -67,7 +67,7 @@ async function overlay(c: Ctx, env: Env, vni: string, subnet: string): Promise<v
   const bridge = res[0]!.details["bridgeName"] as string;
   const p1 = await probe(c, n1, bridge, `${subnet}.1/24`);
   await probe(c, n2, bridge, `${subnet}.2/24`);
-  const ping = await p1.exec(["ping", "-c", "2", "-W", "2", `${subnet}.2`]);
+  const ping = await p1.exec(["ping", "-c", "3", "-W", "2", `${subnet}.2`]);
   assert.is(ping.exitCode, 0, ping.stdout + ping.stderr);
   await dropProbes(c);
   await d.remove(cmds[0]!, driverContext(n1, env));

@@ -104,7 +104,7 @@ R("apply: router is Running, external IPs DNAT in and SNAT out, natGatewayIP SNA
   assert.is((await c.node.execChecked(["ip", "netns", "exec", rns, "sysctl", "-n", "net.ipv4.ip_forward"])).stdout.trim(), "1");
   assert.is(res.state, "Running", JSON.stringify(res.drift));
   assert.equal(res.drift, undefined);
-  const ping = await c.inet.exec(["ping", "-c", "1", "-W", "2", "203.0.113.10"]);
+  const ping = await c.inet.exec(["ping", "-c", "3", "-W", "2", "203.0.113.10"]);
   assert.is(ping.exitCode, 0, ping.stdout + ping.stderr);
   assert.is(await askEcho(c.inet, "203.0.113.10", 7000), "vm1 203.0.113.254", "DNAT to the bound internal address");
   assert.is(await askEcho(c.vms[0]!, "203.0.113.254", 7000), "inet 203.0.113.10", "1:1 SNAT back to the external IP");

@@ -14,6 +14,7 @@ import { routerVethNames } from "../net/router-model.js";
 import { planRouterRemoval } from "../net/router-plan.js";
 import { runOps } from "../net/run-ops.js";
 import { runChecked } from "../host/host-runner.js";
+import { isAlive } from "../host/process-liveness.js";
 import { rbdRemove } from "../storage/rbd.js";
 import type { NodeInventory } from "./inventory.js";
 import { orphanTarget, type OrphanTarget } from "./orphan-target.js";
@@ -49,10 +50,8 @@ async function stopVmProcess(dir: string): Promise<void> {
   // Only the qemu of this very directory: a recycled pid is someone else's process.
   if (!cmdline.includes(dir)) return;
   process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 50 && (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) !== ""; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) !== "") process.kill(pid, "SIGKILL");
+  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
 }
 
 async function removeTarget(t: OrphanTarget, opts: GcOptions): Promise<void> {

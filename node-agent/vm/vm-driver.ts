@@ -21,8 +21,8 @@ interface VmState {
   readonly key: string;
   readonly uuid: string;
   readonly firstSeedDigest: string;
+  /** sha256 of the qemu argv the running VM was started with (vm-layout.ts). */
   readonly argvHash?: string;
-  readonly argv?: readonly string[];
   readonly taps: readonly string[];
   readonly macs: readonly string[];
   /** True when the agent stopped the VM (PowerOff or delete); false while it should run. */
@@ -83,7 +83,6 @@ export class VmDriver implements ResourceDriver {
       uuid: layout.uuid,
       firstSeedDigest: prev?.firstSeedDigest ?? seedDigest,
       argvHash: restartRequired ? prev?.argvHash ?? layout.argvHash : layout.argvHash,
-      argv: restartRequired ? prev?.argv ?? layout.argv : layout.argv,
       taps: layout.nics.map((n) => n.tap),
       macs: layout.nics.map((n) => n.mac),
       stoppedByAgent: !layout.powerOn,

@@ -3,9 +3,9 @@
  * -pidfile`), so VMs outlive the agent; a restarted agent adopts a VM by its pidfile and
  * checks over QMP that the process really is that VM (`query-uuid`), never by `ps | grep`.
  */
-import { readFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { runChecked, type HostRunner } from "../host/host-runner.js";
+import { isAlive } from "../host/process-liveness.js";
 import { openQmp, type QmpSession } from "./qmp-client.js";
 import type { VmLayout, VmPaths } from "./vm-layout.js";
 
@@ -102,15 +102,4 @@ async function waitExit(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
-}
-
-/** True when `pid` exists and is not a zombie (an exited daemon may wait unreaped under some inits). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
 }

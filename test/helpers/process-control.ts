@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import { PrerequisiteMissingError, ServerStartError } from "./errors.js";
 import { onExitCleanup } from "./exit-cleanup.js";
@@ -114,15 +114,5 @@ export async function stopProcess(child: ChildProcess, graceMs = 5_000, signal: 
   clearTimeout(timer);
 }
 
-/**
- * True when a process with this pid runs. A zombie (exited, not yet reaped: an orphan waits
- * for PID 1 to reap it) does not count.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+/** True when a process with this pid runs; a zombie does not count (the agent's own check). */
+export { isAlive } from "../../node-agent/host/process-liveness.js";

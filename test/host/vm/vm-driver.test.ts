@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
 import { assertNoLeaks, createNode, snapshotHost, type NodeHandle } from "../../helpers/netns.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
-import { isAlive } from "../../../node-agent/vm/vm-process.js";
+import { isAlive } from "../../../node-agent/host/process-liveness.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import { bridgeName, tapName } from "../../../schemas/host-names.js";
 import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";

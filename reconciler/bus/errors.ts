@@ -51,3 +51,16 @@ export class BusClosedError extends Error {
     super("bus closed", options);
   }
 }
+
+/** Listing a KV bucket's keys did not finish in time (a stalled JetStream consumer); the caller retries later. */
+export class KvListTimeoutError extends Error {
+  override readonly name = "KvListTimeoutError";
+  readonly code = "KvListTimeout";
+  readonly bucket: string;
+  readonly timeoutMs: number;
+  constructor(bucket: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`listing the keys of KV bucket ${bucket} did not finish within ${timeoutMs} ms`, options);
+    this.bucket = bucket;
+    this.timeoutMs = timeoutMs;
+  }
+}

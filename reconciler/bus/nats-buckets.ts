@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { BUCKETS, LIVENESS_TTL_MS } from "../../schemas/protocol/subjects.js";
 import { formatIssues, type ParseResult } from "../../schemas/protocol-validators.js";
-import { ProtocolError } from "./errors.js";
+import { KvListTimeoutError, ProtocolError } from "./errors.js";
 
 /** The three buckets of protocol v1. */
 export interface ProtocolBuckets {
@@ -28,9 +28,24 @@ export async function openBuckets(nc: NatsConnection): Promise<ProtocolBuckets> 
 }
 
 /** Every key of a bucket (deleted and expired keys excluded). */
-export async function listKeys(kv: KV): Promise<string[]> {
+export async function listKeys(kv: KV, timeoutMs = 5000): Promise<string[]> {
   const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
+  const it = await kv.keys();
+  // The key listing is an ordered JetStream consumer; one that stalls (seen after a server or
+  // agent restart under load) would hang the round that asked forever. Bounded, it fails and
+  // the round is retried.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      it.stop();
+      reject(new KvListTimeoutError((kv as { bucket?: string }).bucket ?? "(unknown)", timeoutMs));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([(async () => { for await (const k of it) keys.push(k); })(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
   return keys;
 }
 

@@ -19,6 +19,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
+import { cpioNewc } from "./initramfs.js";
+import type { CpioEntry } from "./initramfs.js";
 
 /** Modules the guest loads, in dependency order (`modprobe --show-depends`). */
 const MODULES = [
@@ -181,25 +183,4 @@ function buildInitramfs(kver: string): Buffer {
     entries.push({ name: `lib/modules/${m.split("/").at(-1)}`, mode: 0o100644, data: readFileSync(src) });
   }
   return gzipSync(cpioNewc(entries));
-}
-
-interface CpioEntry {
-  readonly name: string;
-  readonly mode: number;
-  readonly data?: Buffer;
-}
-
-/** Encodes entries as a newc cpio archive (the initramfs format), ending with TRAILER!!!. */
-function cpioNewc(entries: readonly CpioEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
-  let ino = 1;
-  for (const e of [...entries, { name: "TRAILER!!!", mode: 0 }]) {
-    const data = e.data ?? Buffer.alloc(0);
-    const name = Buffer.from(`${e.name}\0`);
-    const fields = [ino++, e.mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, name.length, 0];
-    const header = Buffer.from("070701" + fields.map((f) => f.toString(16).padStart(8, "0")).join(""));
-    parts.push(header, name, pad4(header.length + name.length), data, pad4(data.length));
-  }
-  return Buffer.concat(parts);
 }

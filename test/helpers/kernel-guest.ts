@@ -20,7 +20,7 @@ import type { CpioEntry } from "./initramfs.js";
 import { guestKernelVersion } from "./tiny-guest.js";
 import { createNode } from "./netns.js";
 import { onExitCleanup } from "./exit-cleanup.js";
-import { findExecutable } from "./process-control.js";
+import { findExecutable, requireExecutable } from "./process-control.js";
 
 /** Modules the initramfs loads to reach the shared root (their dependencies come along). */
 const BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"];
@@ -69,6 +69,7 @@ export interface KernelGuest {
 
 /** Builds (or reuses from the cache) the initramfs; the kernel is /boot/vmlinuz-KVER as installed. */
 export async function buildKernelGuest(opts: { cacheDir?: string } = {}): Promise<KernelGuest> {
+  requireExecutable("/bin/busybox", "install busybox-static");
   const kver = guestKernelVersion();
   const kernelPath = `/boot/vmlinuz-${kver}`;
   const modules = await moduleLoadOrder(kver, BOOT_MODULES);
@@ -145,16 +146,7 @@ export async function runInKernelGuest(cmd: KernelGuestCommand): Promise<KernelG
   const jail = await createNode("kguest");
   const started = Date.now();
   try {
-    const args = [
-      "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", String(cmd.memoryMiB ?? 1536),
-      "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-nic", "none",
-      "-serial", `file:${consoleLog}`, "-monitor", "none",
-      "-kernel", guest.kernelPath, "-initrd", guest.initrdPath, "-append", "console=ttyS0 panic=-1 quiet",
-      "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
-      "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
-      "-fsdev", `local,id=out,path=${out},security_model=none,multidevs=remap`,
-      "-device", "virtio-9p-pci,fsdev=out,mount_tag=out",
-    ];
+    const args = qemuArgs(guest, out, consoleLog, cmd.memoryMiB ?? 1536);
     const q = spawn("ip", ["netns", "exec", jail.netns, qemu, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     q.stderr.on("data", (d) => (stderr += d));
@@ -184,6 +176,20 @@ export async function runInKernelGuest(cmd: KernelGuestCommand): Promise<KernelG
     await jail.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** qemu's argv: TCG, one vCPU, no network device at all, serial to a file, the two 9p shares. */
+function qemuArgs(guest: KernelGuest, out: string, consoleLog: string, memoryMiB: number): string[] {
+  return [
+    "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", String(memoryMiB),
+    "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-nic", "none",
+    "-serial", `file:${consoleLog}`, "-monitor", "none",
+    "-kernel", guest.kernelPath, "-initrd", guest.initrdPath, "-append", "console=ttyS0 panic=-1 quiet",
+    "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
+    "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
+    "-fsdev", `local,id=out,path=${out},security_model=none,multidevs=remap`,
+    "-device", "virtio-9p-pci,fsdev=out,mount_tag=out",
+  ];
 }
 
 /** Whether `pid`, once it has exec'ed qemu, is in another network namespace than this process. */

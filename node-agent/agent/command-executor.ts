@@ -5,6 +5,7 @@
  * last command per resource on disk. A command never throws out of here: failures are results.
  */
 import type { Logger } from "pino";
+import { linkedAbort } from "../../schemas/abort-link.js";
 import type { ApiType } from "../../schemas/kinds.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceDriver } from "../driver.js";
@@ -112,8 +113,12 @@ export class CommandExecutor {
     if (driver === undefined) {
       return { ok: false, reason: "Unsupported", message: `this agent has no driver for ${cmd.apiType}` };
     }
+    const agentCtx = this.#o.context(log);
+    // This command's own signal, linked to the agent-wide one by a listener removed when it
+    // ends: listeners on the agent-wide signal do not pile up with commands (issue #11).
+    const op = linkedAbort(agentCtx.signal);
     try {
-      const ctx = this.#o.context(log);
+      const ctx = { ...agentCtx, signal: op.signal };
       if (cmd.op === "delete") {
         await driver.remove(cmd, ctx);
         return { ok: true };
@@ -122,6 +127,8 @@ export class CommandExecutor {
       return { ok: true, observed: checkedObserved(withNode(observed, ctx.node.nodeName)) };
     } catch (err) {
       return { ok: false, ...describeError(err) };
+    } finally {
+      op.dispose();
     }
   }
 }

@@ -22,6 +22,8 @@ export interface StatusInput {
   readonly load: LoadResult;
   readonly generations: ReadonlyMap<ResourceKey, number>;
   readonly specHashes: ReadonlyMap<ResourceKey, string>;
+  /** Each desired resource's incarnation (incarnations.ts); `observed` holds only that life's objects. */
+  readonly incarnations?: ReadonlyMap<ResourceKey, string>;
   readonly placement: Placement;
   readonly observed: ObservedByNode;
   readonly outcomes: ReadonlyMap<string, ItemOutcome>;
@@ -93,6 +95,7 @@ function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
     ...(standing.node !== undefined ? { node: standing.node } : {}),
     generation: gen,
     specHash: input.specHashes.get(r.key) ?? "",
+    ...(input.incarnations?.get(r.key) !== undefined ? { incarnation: input.incarnations.get(r.key)! } : {}),
     details: standing.details,
   };
 }

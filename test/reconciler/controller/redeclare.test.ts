@@ -34,15 +34,23 @@ class PidVmDriver implements ResourceDriver {
   #next = 1000;
 
   async apply(cmd: ResourceCommand): Promise<ObservedResource> {
-    const pid = this.host.get(cmd.key)?.pid ?? this.#next++;
+    const pid = this.host.get(cmd.key)?.pid || this.#next++;
     this.alive.add(pid);
     this.host.set(cmd.key, { cmd, pid });
     return this.#observed(cmd, pid);
   }
 
+  /** Makes the next removes stop qemu and then fail (a delete half done). */
+  failRemoves = 0;
+
   async remove(cmd: ResourceCommand): Promise<void> {
     const e = this.host.get(cmd.key);
     if (e !== undefined) this.alive.delete(e.pid);
+    if (this.failRemoves > 0) {
+      this.failRemoves--;
+      if (e !== undefined) this.host.set(cmd.key, { ...e, pid: 0 });
+      throw Object.assign(new Error("tap busy"), { reason: "CommandFailed" });
+    }
     this.host.delete(cmd.key);
   }
 
@@ -51,6 +59,7 @@ class PidVmDriver implements ResourceDriver {
   }
 
   #observed(cmd: ResourceCommand, pid: number): ObservedResource {
+    if (pid === 0) return { key: cmd.key, apiType: cmd.apiType, state: "Stopped", generation: cmd.generation, details: {}, spec: cmd.spec };
     return { key: cmd.key, apiType: cmd.apiType, state: "Running", generation: cmd.generation, details: { pid }, spec: cmd.spec };
   }
 }
@@ -95,7 +104,7 @@ async function until(env: Env, done: (s: Map<ResourceKey, ResourceStatus>) => bo
   const deadline = Date.now() + 30_000;
   let rounds = 0;
   while (!done(latest(env))) {
-    assert.ok(Date.now() < deadline, `timed out waiting for: ${what}`);
+    if (Date.now() >= deadline) assert.unreachable(`timed out waiting for: ${what}; VM status: ${JSON.stringify(latest(env).get(VM))}`);
     await new Promise<void>((resolve) => {
       const off = env.c.onRound(() => (off(), resolve()));
       env.c.trigger("test");
@@ -171,6 +180,24 @@ for (const restartBetween of [false, true]) {
     });
   }
 }
+
+R("a delete that stopped qemu and then failed: the Deleting status names no pid; declared again, it runs with a new one", async () => {
+  const env = await setup();
+  try {
+    const pid1 = latest(env).get(VM)!.details["pid"] as number;
+    env.vm.failRemoves = 1_000_000;
+    env.source.commit(files({ vm: false, router: true, changed: false }));
+    await until(env, (s) => s.get(VM)?.state === "Deleting" && s.get(VM)?.details["pid"] === undefined, "VM Deleting without a pid");
+    assert.not.ok(env.vm.alive.has(pid1));
+    env.vm.failRemoves = 0;
+    env.source.commit(files({ vm: true, router: true, changed: false }));
+    await until(env, (s) => s.get(VM)?.ready === true && s.get(VM)?.state === "Running", "re-declared VM running");
+    assert.ok(env.vm.alive.has(latest(env).get(VM)!.details["pid"] as number));
+    assert.equal(env.badPids, []);
+  } finally {
+    await teardown(env);
+  }
+});
 
 R("a restarted controller keeps the incarnations it restored, and sends nothing for what exists", async () => {
   const env = await setup();

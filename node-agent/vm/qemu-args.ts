@@ -2,7 +2,14 @@
  * The qemu command line of a VM (pure). Everything comes from checked data: sizes are
  * integers, names are host-names.ts names, paths are the driver's own.
  */
-import type { VmDiskContext } from "./context.js";
+
+/** A disk as qemu opens it: a local image file, or an RBD image with the node's Ceph client. */
+export interface QemuDisk {
+  readonly blockStorageID: string;
+  readonly path?: string;
+  readonly rbd?: { readonly pool: string; readonly image: string; readonly confPath: string; readonly user?: string };
+  readonly format: "qcow2" | "raw";
+}
 
 /** The accelerator a node really has (probed, not guessed from /dev/kvm). */
 export type Accelerator = "kvm" | "tcg";
@@ -14,7 +21,7 @@ export interface QemuLaunch {
   readonly accelerator: Accelerator;
   readonly vcpus: number;
   readonly memoryMiB: number;
-  readonly disks: readonly VmDiskContext[];
+  readonly disks: readonly QemuDisk[];
   readonly nics: readonly { readonly tap: string; readonly mac: string }[];
   readonly seedIso: string;
   readonly consoleLog: string;
@@ -49,7 +56,7 @@ export function buildQemuArgv(l: QemuLaunch): [string, ...string[]] {
   ];
 }
 
-function driveSpec(d: VmDiskContext, index: number): string {
+function driveSpec(d: QemuDisk, index: number): string {
   if (d.rbd) {
     const user = d.rbd.user ? `:id=${d.rbd.user}` : "";
     return `file=rbd:${d.rbd.pool}/${d.rbd.image}:conf=${d.rbd.confPath}${user},if=virtio,format=raw,id=disk${index}`;

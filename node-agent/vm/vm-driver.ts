@@ -53,7 +53,7 @@ export class VmDriver implements ResourceDriver {
   }
 
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
-    const layout = resolveVmLayout(cmd, ctx.node.dataDir, this.#accel);
+    const layout = resolveVmLayout(cmd, ctx.node, this.#accel);
     await mkdir(layout.paths.seedDir, { recursive: true });
     const prev = await readState(layout.paths.stateFile);
     const seedDigest = await this.#writeSeed(layout, prev, ctx);

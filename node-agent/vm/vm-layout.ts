@@ -9,10 +9,11 @@ import { bridgeName, tapName } from "../../schemas/host-names.js";
 import { parseBytes, parseVcpus } from "../../schemas/quantity.js";
 import type { VirtualMachine } from "../../schemas/generated/virtualmachine.js";
 import type { ResourceCommand } from "../../schemas/protocol-types.js";
+import type { NodeEnvironment } from "../driver.js";
 import type { SeedInput } from "./cloud-init.js";
-import type { VmContext } from "./context.js";
+import type { VmContext, VmDiskContext } from "./context.js";
 import { deriveMac, deriveUuid, vmDirName } from "./identity.js";
-import { buildQemuArgv, type Accelerator } from "./qemu-args.js";
+import { buildQemuArgv, type Accelerator, type QemuDisk } from "./qemu-args.js";
 
 /** A VM's spec as the schema has it. */
 export type VmSpec = VirtualMachine["spec"];
@@ -64,14 +65,30 @@ export function vmPathsIn(dir: string): VmPaths {
   return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), seedDir: p("seed"), seedIso: p("seed.iso") };
 }
 
+/** What of the node a VM's layout depends on: where its files go and how it reaches Ceph. */
+export type VmHost = Pick<NodeEnvironment, "dataDir" | "ceph">;
+
+/**
+ * The disk as qemu opens it on this node. An RBD disk gets this node's Ceph config and client
+ * id (blockStorageAgentConfig.cephBackend), never the command's: the controller cannot know
+ * where a node keeps ceph.conf (issue #13).
+ */
+function qemuDisk(d: VmDiskContext, ceph: VmHost["ceph"]): QemuDisk {
+  if (!d.rbd) return { blockStorageID: d.blockStorageID, format: d.format, ...(d.path !== undefined ? { path: d.path } : {}) };
+  if (!ceph) throw new InvalidVmSpecError(`disk ${d.blockStorageID} is a Ceph RBD image, but this node's agent config has no blockStorageAgentConfig.cephBackend`);
+  // qemu's rbd: filename separates options with ':' and -drive options with ','.
+  if (/[,:]/.test(ceph.confPath)) throw new InvalidVmSpecError(`cephBackend.configPath ${ceph.confPath} contains ',' or ':', which qemu's rbd drive option cannot hold`);
+  return { blockStorageID: d.blockStorageID, format: "raw", rbd: { pool: d.rbd.pool, image: d.rbd.image, confPath: ceph.confPath, ...(ceph.user ? { user: ceph.user } : {}) } };
+}
+
 /** Resolves `cmd` for this node. Throws InvalidVmSpecError on what can never work. */
-export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerator: Accelerator): VmLayout {
+export function resolveVmLayout(cmd: ResourceCommand, host: VmHost, accelerator: Accelerator): VmLayout {
   const spec = cmd.spec as unknown as VmSpec;
   const ctx = cmd.context as unknown as VmContext;
   const group = cmd.group ?? "";
   const ns = cmd.namespace ?? "";
   const uuid = spec.uuid ?? ctx.uuid ?? deriveUuid(cmd.key);
-  const paths = vmPaths(dataDir, group, ns, cmd.id);
+  const paths = vmPaths(host.dataDir, group, ns, cmd.id);
   const nics = (spec.nics ?? []).map((n, i) => ({
     tap: tapName(group, ns, cmd.id, i),
     bridge: bridgeName(group, ns, n.networkID),
@@ -97,7 +114,7 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     accelerator,
     vcpus: vcpusOf(spec),
     memoryMiB: memoryMiBOf(spec),
-    disks: ctx.disks ?? [],
+    disks: (ctx.disks ?? []).map((d) => qemuDisk(d, host.ceph)),
     nics: nics.map((n) => ({ tap: n.tap, mac: n.mac })),
     seedIso: paths.seedIso,
     consoleLog: paths.consoleLog,

@@ -194,7 +194,15 @@ export class RouterDriver implements ResourceDriver {
         continue;
       }
       for (const n of m.nics) explained.add(n.hostVeth);
-      const s = await readRouterState(ctx.runner, m.netns, { signal: ctx.signal, nodeDevices: nodeDevicesOf(m), netnsMounts: this.#netnsMounts });
+      let s: RouterHostState;
+      try {
+        s = await readRouterState(ctx.runner, m.netns, { signal: ctx.signal, nodeDevices: nodeDevicesOf(m), netnsMounts: this.#netnsMounts });
+      } catch (e: unknown) {
+        // One router held by another agent must not hide the others.
+        if (!(e instanceof NetnsHeldElsewhereError)) throw e;
+        resources.push({ ...observed(cmd, m, [e.message], ctx.node.nodeName), reason: "NetnsHeldElsewhere" });
+        continue;
+      }
       const res = observed(cmd, m, planRouter(m, s).map((o) => o.why), ctx.node.nodeName);
       resources.push(s.netnsExists ? res : { ...res, reason: "NotFound" });
     }

@@ -174,6 +174,8 @@ T("an entry another mount namespace holds (another agent's router) is left alone
   }
   assert.equal(changes(runner), []);
   assert.is(state(), "dead");
+  const inv = await new RouterDriver({ mountNsPid: 4242, netnsMounts: () => new Set([R]) }).inventory(ctx(runner), [vr]);
+  assert.equal([inv.resources[0]?.state, inv.resources[0]?.reason], ["Pending", "NetnsHeldElsewhere"]);
 });
 
 T("inventory: a dead entry of a known router is drift; an unknown dead entry is an orphan, a held one is not", async () => {

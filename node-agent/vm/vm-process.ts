@@ -64,16 +64,29 @@ export async function startVm(runner: HostRunner, layout: VmLayout): Promise<voi
   await runChecked(runner, { argv: layout.argv, timeoutMs: 60_000 });
 }
 
+/** How often stopVm presses the power button again while the guest runs. */
+export const POWER_BUTTON_REPRESS_MS = 10_000;
+
 /**
- * Stops a VM gracefully: the ACPI power button (`system_powerdown`), then, after
- * `timeoutMs`, qemu's own `quit` (a hard stop through qemu, never a bare SIGKILL).
- * Resolves true when the guest shut itself down, false when it had to be quit.
+ * Stops a VM gracefully: the ACPI power button (`system_powerdown`), pressed again every
+ * `repressMs` while the guest runs, then, after `timeoutMs`, qemu's own `quit` (a hard stop
+ * through qemu, never a bare SIGKILL). The button is pressed again because a guest ignores it
+ * until its handler listens (systemd-logind, acpid): a press during boot is lost, and one
+ * press would leave such a guest to be quit (issue #13). Resolves true when the guest shut
+ * itself down, false when it had to be quit. Throws QmpError when the first press fails.
  */
-export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp): Promise<boolean> {
+export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp, repressMs = POWER_BUTTON_REPRESS_MS): Promise<boolean> {
   const pid = await livePid(layout.paths);
   if (pid === undefined) return true;
-  await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
-  if (await waitExit(pid, timeoutMs)) return true;
+  const press = () => withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
+  await press();
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await waitExit(pid, Math.min(repressMs, end - Date.now()))) return true;
+    if (Date.now() >= end) break;
+    // qemu may be exiting between the check and the press: a failed re-press is not an error.
+    await press().catch(() => undefined);
+  }
   await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("quit")).catch(() => undefined);
   if (await waitExit(pid, 10_000)) return false;
   process.kill(pid, "SIGTERM");

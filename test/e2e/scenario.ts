@@ -86,7 +86,8 @@ export function baseFiles(group: string, vni = "4100"): Record<string, string> {
   };
 }
 
-function externalFiles(o: ScenarioOptions): Record<string, string> {
+/** The external IP pool, external IP eip1 and router vr1 on node1. */
+export function externalFiles(o: Pick<ScenarioOptions, "group" | "externalBridge">): Record<string, string> {
   return {
     "10-external.yaml": [
       meta("corev0/externalippool", `pool${o.group}`),

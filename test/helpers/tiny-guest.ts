@@ -9,6 +9,10 @@
  * guest keeps the kernel's interface names), and prints what it did
  * on the serial console as lines starting with `humops-guest:`. The ACPI power button (QMP
  * `system_powerdown`) makes it log `humops-guest: power button, shutting down` and power off.
+ * `humops-guest: power button armed`, then `ready`, are printed only once acpid holds the input
+ * device open: acpid opens it after it has started, and a button pressed before that is lost
+ * (a flaky "qemu did not exit after system_powerdown", issue #13). So waiting for `ready`
+ * before pressing the button is enough.
  * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
  * list a humstack VM manifest carries into the seed), up to 90 s, and logs
  * `humops-guest: ping ADDR ok` (or `failed`): the end-to-end test proves the overlay with it.
@@ -84,7 +88,15 @@ fi
 printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
 chmod +x /etc/acpi/PWRF/00000080
 echo "PWRF PWRF/00000080" > /etc/acpid.conf
-acpid -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log
+acpid -f -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log &
+apid=$!
+n=0
+until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event; do
+  n=$((n + 1))
+  if [ $n -gt 600 ] || [ ! -d /proc/$apid ]; then echo "humops-guest: acpid never opened an input device"; break; fi
+  usleep 100000
+done
+echo "humops-guest: power button armed (after $n waits of 0.1 s)"
 echo "humops-guest: ready"
 if [ -n "$seed" ]; then
   for t in $(awk -f /nameservers.awk /seed/network-config); do

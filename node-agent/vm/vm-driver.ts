@@ -1,6 +1,7 @@
 /**
  * The `systemv0/virtualmachine` driver: qemu with a cloud-init NoCloud seed, one tap per NIC
- * on its network's bridge, graceful power-off, adoption of running VMs after an agent restart.
+ * on its network's bridge, graceful power-off, reboots on request (`humops/restart-requested-at`),
+ * adoption of running VMs after an agent restart.
  *
  * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.log,
  * seed/, seed.iso); see docs/vms.md.
@@ -13,7 +14,7 @@ import { runChecked } from "../host/host-runner.js";
 import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
 import type { Accelerator } from "./qemu-args.js";
 import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
-import { findRunning, removeTaps, startVm, stopVm, type QmpOpener } from "./vm-process.js";
+import { findRunning, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode } from "./vm-process.js";
 import { openQmp } from "./qmp-client.js";
 
 /** What the driver keeps in vm.json. */
@@ -29,6 +30,10 @@ interface VmState {
   readonly stoppedByAgent: boolean;
   readonly bootTime?: string;
   readonly generation?: number;
+  /** The last `humops/restart-requested-at` value handled: rebooted for, or recorded on a fresh boot. */
+  readonly lastHandledRestartRequestedAt?: string;
+  /** When and how the last requested reboot happened. */
+  readonly lastRestart?: { readonly at: string; readonly mode: RebootMode };
 }
 
 /** Options of the VM driver. */
@@ -73,11 +78,14 @@ export class VmDriver implements ResourceDriver {
       }
     }
     let bootTime = prev?.bootTime;
-    if (layout.powerOn && !running) {
+    const booted = layout.powerOn && !running;
+    if (booted) {
       await startVm(ctx.runner, layout);
       bootTime = new Date().toISOString();
       running = await findRunning(layout, this.#qmp);
     }
+    const restart = await this.#handleRestartRequest(layout, prev, running !== undefined && !booted, ctx);
+    if (restart.lastRestart !== prev?.lastRestart) running = await findRunning(layout, this.#qmp);
     const state: VmState = {
       key: cmd.key,
       uuid: layout.uuid,
@@ -88,6 +96,7 @@ export class VmDriver implements ResourceDriver {
       stoppedByAgent: !layout.powerOn,
       ...(bootTime ? { bootTime } : {}),
       generation: cmd.generation,
+      ...restart,
     };
     await writeFile(layout.paths.stateFile, JSON.stringify(state, null, 2));
     return this.#observe(cmd.key, state, layout.paths, running ? { pid: running.pid, status: running.status } : undefined, restartRequired);
@@ -126,6 +135,25 @@ export class VmDriver implements ResourceDriver {
     return { resources, orphans };
   }
 
+  /**
+   * Handles `humops/restart-requested-at` like Flux's requestedAt: a value other than the last
+   * handled one reboots a VM that was already running (same qemu, same disks). A VM that has
+   * just booted (new, powered on, restarted), or is off, records the value without a reboot.
+   * A removed annotation keeps the last handled value, so putting it back asks nothing.
+   */
+  async #handleRestartRequest(layout: Layout, prev: VmState | undefined, wasRunning: boolean, ctx: DriverContext): Promise<Pick<VmState, "lastHandledRestartRequestedAt" | "lastRestart">> {
+    const requested = layout.restartRequestedAt;
+    const last = prev?.lastRestart !== undefined ? { lastRestart: prev.lastRestart } : {};
+    if (requested === undefined || requested === prev?.lastHandledRestartRequestedAt) {
+      return { ...(prev?.lastHandledRestartRequestedAt !== undefined ? { lastHandledRestartRequestedAt: prev.lastHandledRestartRequestedAt } : {}), ...last };
+    }
+    if (!wasRunning || prev === undefined) return { lastHandledRestartRequestedAt: requested, ...last };
+    ctx.log.info({ resource: layout.key, requestedAt: requested }, "rebooting VM on request");
+    const mode = await rebootVm(layout, this.#timeoutMs, this.#qmp);
+    ctx.log.info({ resource: layout.key, requestedAt: requested, mode }, "VM rebooted");
+    return { lastHandledRestartRequestedAt: requested, lastRestart: { at: new Date().toISOString(), mode } };
+  }
+
   async #writeSeed(layout: Layout, prev: VmState | undefined, ctx: DriverContext): Promise<string> {
     const files = renderSeed(layout.seed, prev?.firstSeedDigest);
     const current = await readFile(join(layout.paths.seedDir, "network-config"), "utf8").catch(() => undefined);
@@ -151,6 +179,8 @@ export class VmDriver implements ResourceDriver {
       ...(running ? { pid: running.pid, qmpStatus: running.status } : {}),
       ...(state.bootTime ? { bootTime: state.bootTime } : {}),
       ...(restartRequired ? { restartRequired: true } : {}),
+      ...(state.lastHandledRestartRequestedAt !== undefined ? { lastHandledRestartRequestedAt: state.lastHandledRestartRequestedAt } : {}),
+      ...(state.lastRestart ? { lastRestartAt: state.lastRestart.at, lastRestartMode: state.lastRestart.mode } : {}),
     };
     const base = { key: key as ObservedResource["key"], apiType: this.apiType, details, ...(state.generation !== undefined ? { generation: state.generation } : {}) };
     if (running) return { ...base, state: "Running" };

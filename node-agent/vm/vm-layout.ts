@@ -35,6 +35,8 @@ export interface VmLayout {
   readonly name: string;
   readonly powerOn: boolean;
   readonly autoRestart: boolean;
+  /** `humops/restart-requested-at`: a value not handled yet reboots the running VM. */
+  readonly restartRequestedAt?: string;
   readonly paths: VmPaths;
   readonly nics: readonly { readonly tap: string; readonly bridge: string; readonly mac: string; readonly networkID: string }[];
   readonly seed: SeedInput;
@@ -106,7 +108,9 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
   });
   const argvHash = createHash("sha256").update(argv.join("\0")).digest("hex");
   const autoRestart = cmd.annotations["humops/restart-policy"] === "Auto";
-  return { key: cmd.key, uuid, name, powerOn: spec.actionState !== "PowerOff", autoRestart, paths, nics, seed, argv, argvHash };
+  const requested = cmd.annotations["humops/restart-requested-at"];
+  const restart = requested !== undefined ? { restartRequestedAt: requested } : {};
+  return { key: cmd.key, uuid, name, powerOn: spec.actionState !== "PowerOff", autoRestart, ...restart, paths, nics, seed, argv, argvHash };
 }
 
 function prefixOf(ctx: VmContext, networkID: string): number {

@@ -3,8 +3,8 @@
  * on its network's bridge, graceful power-off, reboots on request (`humops/restart-requested-at`),
  * adoption of running VMs after an agent restart.
  *
- * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.log,
- * seed/, seed.iso); see docs/vms.md.
+ * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.sock,
+ * console.log, seed/, seed.iso); see docs/vms.md.
  */
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -175,6 +175,7 @@ export class VmDriver implements ResourceDriver {
       taps: state.taps,
       accelerator: this.#accel,
       consoleLog: paths.consoleLog,
+      consoleSocket: paths.consoleSocket,
       qmpSocket: paths.qmpSocket,
       ...(running ? { pid: running.pid, qmpStatus: running.status } : {}),
       ...(state.bootTime ? { bootTime: state.bootTime } : {}),

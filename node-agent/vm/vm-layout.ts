@@ -12,7 +12,7 @@ import type { ResourceCommand } from "../../schemas/protocol-types.js";
 import type { SeedInput } from "./cloud-init.js";
 import type { VmContext } from "./context.js";
 import { deriveMac, deriveUuid, vmDirName } from "./identity.js";
-import { buildQemuArgv, type Accelerator } from "./qemu-args.js";
+import { buildQemuArgv, qemuIdentityArgv, type Accelerator, type QemuLaunch } from "./qemu-args.js";
 
 /** A VM's spec as the schema has it. */
 export type VmSpec = VirtualMachine["spec"];
@@ -24,6 +24,8 @@ export interface VmPaths {
   readonly pidFile: string;
   readonly qmpSocket: string;
   readonly consoleLog: string;
+  /** The serial console's socket; absent on disk for VMs started before it existed. */
+  readonly consoleSocket: string;
   readonly seedDir: string;
   readonly seedIso: string;
 }
@@ -41,7 +43,7 @@ export interface VmLayout {
   readonly nics: readonly { readonly tap: string; readonly bridge: string; readonly mac: string; readonly networkID: string }[];
   readonly seed: SeedInput;
   readonly argv: [string, ...string[]];
-  /** sha256 of the argv: a running VM whose hash differs needs a restart to apply the change. */
+  /** sha256 of the identity argv (qemu-args.ts): a running VM whose hash differs needs a restart to apply the change. */
   readonly argvHash: string;
 }
 
@@ -56,14 +58,16 @@ export function vmPaths(dataDir: string, group: string, namespace: string, id: s
   const dir = join(dataDir, "vms", vmDirName(group, namespace, id));
   if (dir.includes(",")) throw new InvalidVmSpecError(`data directory ${dataDir} contains ',', which qemu's options cannot hold`);
   const paths = vmPathsIn(dir);
-  if (Buffer.byteLength(paths.qmpSocket) > 107) throw new InvalidVmSpecError(`QMP socket path ${paths.qmpSocket} is longer than a unix socket allows (107 bytes): use a shorter dataDir`);
+  for (const sock of [paths.qmpSocket, paths.consoleSocket]) {
+    if (Buffer.byteLength(sock) > 107) throw new InvalidVmSpecError(`socket path ${sock} is longer than a unix socket allows (107 bytes): use a shorter dataDir`);
+  }
   return paths;
 }
 
 /** The files of a VM whose runtime directory is `dir`. */
 export function vmPathsIn(dir: string): VmPaths {
   const p = (f: string) => join(dir, f);
-  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), seedDir: p("seed"), seedIso: p("seed.iso") };
+  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), consoleSocket: p("console.sock"), seedDir: p("seed"), seedIso: p("seed.iso") };
 }
 
 /** Resolves `cmd` for this node. Throws InvalidVmSpecError on what can never work. */
@@ -93,7 +97,7 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     })),
   };
   const name = `hm-${vmDirName(group, ns, cmd.id).slice(0, 12)}`;
-  const argv = buildQemuArgv({
+  const launch: QemuLaunch = {
     name,
     uuid,
     accelerator,
@@ -103,10 +107,12 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     nics: nics.map((n) => ({ tap: n.tap, mac: n.mac })),
     seedIso: paths.seedIso,
     consoleLog: paths.consoleLog,
+    consoleSocket: paths.consoleSocket,
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
-  });
-  const argvHash = createHash("sha256").update(argv.join("\0")).digest("hex");
+  };
+  const argv = buildQemuArgv(launch);
+  const argvHash = createHash("sha256").update(qemuIdentityArgv(launch).join("\0")).digest("hex");
   const autoRestart = cmd.annotations["humops/restart-policy"] === "Auto";
   const requested = cmd.annotations["humops/restart-requested-at"];
   const restart = requested !== undefined ? { restartRequestedAt: requested } : {};

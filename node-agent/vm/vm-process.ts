@@ -61,6 +61,7 @@ export async function startVm(runner: HostRunner, layout: VmLayout): Promise<voi
   }
   await rm(layout.paths.pidFile, { force: true });
   await rm(layout.paths.qmpSocket, { force: true });
+  await rm(layout.paths.consoleSocket, { force: true });
   await runChecked(runner, { argv: layout.argv, timeoutMs: 60_000 });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveVmLayout, InvalidVmSpecError } from "../../../node-agent/vm/vm-layout.js";
@@ -36,6 +37,17 @@ layout("qemu argv: vCPUs from millicores, memory in MiB, virtio disks, a tap per
   assert.not.ok(a.some((x) => x.includes("vnc")), "no VNC");
   assert.is(l.nics[0]!.bridge, bridgeName("g1", "ns1", "net1"));
   assert.is(l.seed.nics[0]!.prefix, 24);
+});
+
+layout("the serial console: a socket server that also logs; its transport is not in the argv hash", () => {
+  const l = resolveVmLayout(cmd({}), "/var/lib/humops", "tcg");
+  const dir = l.paths.dir;
+  const chardev = l.argv[l.argv.indexOf("-chardev") + 1]!;
+  assert.is(chardev, `socket,id=console0,path=${dir}/console.sock,server=on,wait=off,logfile=${dir}/console.log,logappend=on`);
+  assert.is(l.argv[l.argv.indexOf("-serial") + 1], "chardev:console0");
+  // VMs started before the console socket had a log-only chardev: their recorded hash must still match.
+  const before = l.argv.map((a) => (a === chardev ? `file,id=console0,path=${dir}/console.log,append=on` : a));
+  assert.is(l.argvHash, createHash("sha256").update(before.join("\0")).digest("hex"));
 });
 
 layout("MACs: deterministic, locally administered, distinct per NIC; a given MAC wins", () => {

@@ -26,6 +26,8 @@ interface VmState {
   readonly argvHash?: string;
   readonly taps: readonly string[];
   readonly macs: readonly string[];
+  /** A configuration change waits for a power cycle (kept so the inventory reports it too, not only the apply). */
+  readonly restartRequired?: boolean;
   /** True when the agent stopped the VM (PowerOff or delete); false while it should run. */
   readonly stoppedByAgent: boolean;
   readonly bootTime?: string;
@@ -94,6 +96,7 @@ export class VmDriver implements ResourceDriver {
       taps: layout.nics.map((n) => n.tap),
       macs: layout.nics.map((n) => n.mac),
       stoppedByAgent: !layout.powerOn,
+      ...(restartRequired ? { restartRequired: true } : {}),
       ...(bootTime ? { bootTime } : {}),
       generation: cmd.generation,
       ...restart,
@@ -126,7 +129,7 @@ export class VmDriver implements ResourceDriver {
       state.taps.forEach((t) => ownTaps.add(t));
       if (!knownKeys.has(state.key as ResourceCommand["key"])) orphans.push(`vm-dir:${paths.dir}`);
       const running = await findRunning({ paths, uuid: state.uuid }, this.#qmp).catch(() => undefined);
-      resources.push(this.#observe(state.key, state, paths, running, false));
+      resources.push(this.#observe(state.key, state, paths, running, running !== undefined && state.restartRequired === true));
     }
     const links = await runChecked(ctx.runner, { argv: ["ip", "-j", "link", "show"] });
     for (const l of JSON.parse(links.stdout || "[]") as Array<{ ifname: string }>) {

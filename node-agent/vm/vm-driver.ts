@@ -14,7 +14,7 @@ import { runChecked } from "../host/host-runner.js";
 import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
 import type { Accelerator } from "./qemu-args.js";
 import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
-import { findRunning, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode } from "./vm-process.js";
+import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode } from "./vm-process.js";
 import { openQmp } from "./qmp-client.js";
 
 /** What the driver keeps in vm.json. */
@@ -65,6 +65,12 @@ export class VmDriver implements ResourceDriver {
     const prev = await readState(layout.paths.stateFile);
     const seedDigest = await this.#writeSeed(layout, prev, ctx);
     let running = await findRunning(layout, this.#qmp);
+    if (running?.status === "shutdown") {
+      // Only a reboot holds a powered-off guest (rebootVm); an agent stopped meanwhile left it so.
+      ctx.log.warn({ resource: cmd.key }, "finishing an interrupted reboot");
+      await finishHeldReboot(layout, this.#qmp);
+      running = await findRunning(layout, this.#qmp);
+    }
     let restartRequired = false;
     if (!layout.powerOn) {
       if (running) await stopVm(layout, this.#timeoutMs, this.#qmp);

@@ -116,6 +116,18 @@ export async function rebootVm(layout: Pick<VmLayout, "paths">, timeoutMs: numbe
   });
 }
 
+/**
+ * Finishes a reboot that was interrupted (the agent stopped while the guest was down and qemu
+ * held it, QMP status `shutdown`): restores the shutdown action, resets and runs the machine.
+ */
+export async function finishHeldReboot(layout: Pick<VmLayout, "paths">, qmp: QmpOpener = openQmp): Promise<void> {
+  await withQmp(qmp, layout.paths.qmpSocket, async (s) => {
+    await s.execute("set-action", { shutdown: "poweroff" });
+    await s.execute("system_reset");
+    if ((await s.execute<{ status: string }>("query-status")).status !== "running") await s.execute("cont");
+  });
+}
+
 /** Removes the VM's taps (ignores taps already gone). */
 export async function removeTaps(runner: HostRunner, taps: readonly string[]): Promise<void> {
   for (const tap of taps) await runner.run({ argv: ["ip", "link", "del", "dev", tap] });

@@ -16,6 +16,7 @@ import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";
+import { openQmp } from "../../../node-agent/vm/qmp-client.js";
 
 const reboot = suite("vm reboot on request");
 
@@ -97,6 +98,22 @@ reboot("a changed value reboots in place through the ACPI power button; the same
     assert.is(same.details["lastRestartAt"], again.details["lastRestartAt"]);
     assert.is(count(log(), "humops-guest: power button, shutting down"), 1, "no second power button press");
     assert.is(same.state, "Running");
+
+    // An agent that stopped mid-reboot left the guest down and qemu holding it: the next apply finishes the reboot.
+    const qmp = await openQmp(same.details["qmpSocket"] as string);
+    try {
+      await qmp.execute("set-action", { shutdown: "pause" });
+      await qmp.execute("system_powerdown");
+      const held = async () => (await qmp.execute<{ status: string }>("query-status")).status === "shutdown";
+      const end = Date.now() + 60_000;
+      while (!(await held()) && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
+      assert.ok(await held(), "the guest is down, qemu holds it");
+    } finally {
+      qmp.close();
+    }
+    const resumed = await apply("t2", 2, new VmDriver({ accelerator: "tcg" }));
+    assert.equal([resumed.state, resumed.details["pid"], resumed.details["qmpStatus"]], ["Running", pid, "running"]);
+    assert.ok(await waitFor(() => count(log(), "humops-guest: ready") >= 3, 120_000), `no third boot:\n${log()}`);
   });
   await assertNoLeaks(before);
 });

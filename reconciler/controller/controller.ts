@@ -5,7 +5,6 @@
  * coalesced into one more round. A failed round (git or NATS unreachable) backs off and
  * retries; the loop never exits on its own.
  */
-import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { LoadResult } from "../manifest/types.js";
 import { RateLimiter } from "./backoff.js";
@@ -41,8 +40,6 @@ export class Controller {
     this.downloadToken = downloadToken;
     this.log = deps.log.child({ component: "controller" });
     this.state = new ControllerState({ backoffBaseMs: this.opts.backoffBaseMs, backoffMaxMs: this.opts.backoffMaxMs });
-    // Every command in flight listens on the one abort signal of the loop.
-    setMaxListeners(0, this.abort.signal);
     this.limiter = new RateLimiter({ perSecond: this.opts.commandsPerSecond, burst: this.opts.commandsPerSecond * 2 });
   }
 

@@ -3,7 +3,6 @@
  * -> place -> plan the work -> apply (in dependency order) -> status in `finally`. Level-based:
  * every round re-reads everything; nothing is trusted from events.
  */
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { ObservedResource } from "../../schemas/protocol-types.js";
@@ -21,6 +20,7 @@ import { evaluateOnNodes } from "./evaluate.js";
 import { gatePlan } from "./gate-plan.js";
 import { executeWork, type ItemOutcome } from "./execute-work.js";
 import { nextGeneration, specHash } from "./generations.js";
+import { assignIncarnations, commandIdOf, currentIncarnationView } from "./incarnations.js";
 import { placeResources, type Placement } from "./placement.js";
 import { planWork, type WorkItem } from "./plan-work.js";
 import type { ControllerDeps } from "./ports.js";
@@ -79,23 +79,26 @@ export async function reconcileRound(ctx: RoundContext, signal: AbortSignal): Pr
   deps.metrics?.gitFetch?.((performance.now() - t0) / 1000);
   if (!state.restored) state.restore((await deps.status.read())?.files ?? new Map());
   const [nodes, inventories] = await Promise.all([deps.bus.nodes(), deps.bus.inventories()]);
-  const observed = observedByNode(nodes, inventories);
-  state.recent.overlay(observed, Date.now(), ctx.inventoryGraceMs);
-  const gate = gatePlan({ load: await ctx.loadCached(commit), previous: state.statuses, observed, commitMessage: await deps.source.commitMessage(commit) });
+  const observedAll = observedByNode(nodes, inventories);
+  state.recent.overlay(observedAll, Date.now(), ctx.inventoryGraceMs);
+  const gate = gatePlan({ load: await ctx.loadCached(commit), previous: state.statuses, observed: observedAll, commitMessage: await deps.source.commitMessage(commit) });
   const load = gate.load;
   const { generations, hashes } = generationsOf(load, state);
+  const incarnations = assignIncarnations(load, state.statuses);
   const placement = placeResources({ desired: [...load.resources.values()], nodes, previous: state.previousPlacement(), requests: deps.requests });
+  state.forgetEarlierLives(incarnations.minted, placement.nodes);
+  const observed = currentIncarnationView(observedAll, incarnations.of, placement.nodes);
   const items = planWork({ load, generations, placement: placement.nodes, observed, clusterApplied: state.clusterApplied, previous: state.statuses, stalled: state.stalled, mayDelete: (k) => load.resources.has(k) || gate.deletable.has(k) });
   deps.metrics?.queueDepth?.(items.length);
   let outcomes = new Map<string, ItemOutcome>();
   let sent = 0;
   let written: Awaited<ReturnType<typeof writeStatus>> | undefined;
   try {
-    const run = applyItems({ ctx, load, generations, placement, observed, nodes, commit });
+    const run = applyItems({ ctx, load, generations, incarnations: incarnations.of, placement, observed, nodes, commit });
     outcomes = await executeWork(items, run.hooks, signal);
     sent = run.sent();
   } finally {
-    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: gate.heldDeletes, previous: state.statuses, nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(load.resources) });
+    const status = buildStatus({ commit, now: deps.now?.() ?? new Date(), load, generations, specHashes: hashes, incarnations: incarnations.of, placement, observed, outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: gate.heldDeletes, previous: state.statuses, nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(load.resources) });
     written = await writeStatus(ctx, status, commit);
   }
   const notReady = [...written.status.resources.values()].filter((r) => !r.ready).length;
@@ -138,6 +141,7 @@ interface ApplyInput {
   ctx: RoundContext;
   load: LoadResult;
   generations: ReadonlyMap<ResourceKey, number>;
+  incarnations: ReadonlyMap<ResourceKey, string>;
   placement: Placement;
   observed: Map<string, Map<ResourceKey, ObservedResource>>;
   nodes: readonly NodeInfo[];
@@ -186,10 +190,6 @@ function recordClusterLevel(a: ApplyInput, item: WorkItem): void {
   else a.ctx.state.clusterApplied.delete(item.key);
 }
 
-function commandId(item: WorkItem, attempt: number): string {
-  return createHash("sha256").update(`${item.id}\0${item.op}\0${item.generation}\0${attempt}`).digest("hex").slice(0, 32);
-}
-
 async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): Promise<void> {
   const node = item.node!;
   if (!a.nodes.find((n) => n.name === node)?.ready) throw new WaitingError("NodeNotReady", `node ${node} is not ready`, NODE_WAIT_MS);
@@ -198,8 +198,10 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
   a.ctx.state.attempts.set(attemptKey, attempt + 1);
   const r = item.desired;
   const obs = item.observed;
+  // An apply is for the current life; a delete for the life of what the node reports.
+  const incarnation = item.op === "apply" ? a.incarnations.get(item.key) : obs?.incarnation;
   const cmd = {
-    commandId: commandId(item, attempt),
+    commandId: commandIdOf({ itemId: item.id, op: item.op, generation: item.generation, incarnation, runId: a.ctx.state.runId, attempt }),
     op: item.op,
     key: item.key,
     apiType: r?.apiType ?? obs!.apiType,
@@ -209,6 +211,7 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
     annotations: { ...(r?.meta.annotations ?? {}) },
     spec: { ...(r?.spec ?? obs?.spec ?? {}) },
     generation: item.generation,
+    ...(incarnation !== undefined ? { incarnation } : {}),
     context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed, ...(a.ctx.downloadToken !== undefined ? { downloadToken: a.ctx.downloadToken } : {}) }) : {},
   };
   await a.ctx.limiter.take(signal);
@@ -228,7 +231,7 @@ async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): 
   }
   const m = a.observed.get(node) ?? new Map<ResourceKey, ObservedResource>();
   a.observed.set(node, m);
-  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, details: {}, node });
+  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, ...(incarnation !== undefined ? { incarnation } : {}), details: {}, node });
   if (after === undefined) m.delete(item.key);
   else m.set(item.key, after);
   a.ctx.state.recent.record(node, item.key, after, Date.now());

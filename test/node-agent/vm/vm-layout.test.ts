@@ -67,6 +67,10 @@ layout("a config change changes the argv hash; power and restart policy are read
   assert.is(resolveVmLayout(cmd({ loginUsers: [{ username: "x" }] }), "/d", "tcg").argvHash, a.argvHash, "users are in the seed, not the argv");
   assert.is(resolveVmLayout(cmd({ actionState: "PowerOff" }), "/d", "tcg").powerOn, false);
   assert.is(resolveVmLayout(cmd({}, { "humops/restart-policy": "Auto" }), "/d", "tcg").autoRestart, true);
+  const requested = resolveVmLayout(cmd({}, { "humops/restart-requested-at": "2026-12-02T09:00:00Z" }), "/d", "tcg");
+  assert.is(requested.restartRequestedAt, "2026-12-02T09:00:00Z");
+  assert.is(requested.argvHash, a.argvHash, "a reboot request is not a configuration change");
+  assert.is(a.restartRequestedAt, undefined);
 });
 
 layout("refuses what can never work, with a reason", () => {

@@ -25,12 +25,31 @@ export interface QemuLaunch {
   readonly nics: readonly { readonly tap: string; readonly mac: string }[];
   readonly seedIso: string;
   readonly consoleLog: string;
+  /** The serial console's unix socket (`nodectl console VM` attaches to it). */
+  readonly consoleSocket: string;
   readonly qmpSocket: string;
   readonly pidFile: string;
 }
 
-/** The argv of `qemu-system-x86_64` for `l`; daemonizes, so the VM outlives the agent. */
+/**
+ * The argv of `qemu-system-x86_64` for `l`; daemonizes, so the VM outlives the agent. The
+ * serial console is a unix socket server (one interactive client at a time) that qemu also
+ * logs to `consoleLog`, whether a client is attached or not.
+ */
 export function buildQemuArgv(l: QemuLaunch): [string, ...string[]] {
+  return argvWithConsole(l, `socket,id=console0,path=${l.consoleSocket},server=on,wait=off,logfile=${l.consoleLog},logappend=on`);
+}
+
+/**
+ * The argv that says what the VM is, for its hash (a differing hash asks for a restart): the
+ * console as the log-only chardev VMs had before the console socket, so that how the console
+ * is reached never makes running VMs restart or report `restartRequired` (docs/vms.md).
+ */
+export function qemuIdentityArgv(l: QemuLaunch): [string, ...string[]] {
+  return argvWithConsole(l, `file,id=console0,path=${l.consoleLog},append=on`);
+}
+
+function argvWithConsole(l: QemuLaunch, consoleChardev: string): [string, ...string[]] {
   return [
     "qemu-system-x86_64",
     "-name", `guest=${l.name},process=${l.name}`,
@@ -42,7 +61,7 @@ export function buildQemuArgv(l: QemuLaunch): [string, ...string[]] {
     "-m", `${l.memoryMiB}M`,
     "-nodefaults", "-no-user-config",
     "-display", "none",
-    "-chardev", `file,id=console0,path=${l.consoleLog},append=on`,
+    "-chardev", consoleChardev,
     "-serial", "chardev:console0",
     "-qmp", `unix:${l.qmpSocket},server=on,wait=off`,
     "-pidfile", l.pidFile,

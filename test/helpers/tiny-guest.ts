@@ -16,6 +16,10 @@
  * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
  * list a humstack VM manifest carries into the seed), up to 90 s, and logs
  * `humops-guest: ping ADDR ok` (or `failed`): the end-to-end test proves the overlay with it.
+ * Every boot logs `humops-guest: booting` (a reboot shows a second one). Built with
+ * `ignorePowerButton`, the guest logs `humops-guest: ignoring the power button` and does not
+ * react to it (a guest without acpid). After that, a shell runs on the serial console
+ * (`setsid cttyhack sh`): the console tests type into it.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -85,18 +89,22 @@ else
     echo "humops-guest: nic $dev mac $mac address $addr gateway $gw"
   done < /tmp/nics
 fi
-printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
-chmod +x /etc/acpi/PWRF/00000080
-echo "PWRF PWRF/00000080" > /etc/acpid.conf
-acpid -f -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log &
-apid=$!
-n=0
-until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event; do
-  n=$((n + 1))
-  if [ $n -gt 600 ] || [ ! -d /proc/$apid ]; then echo "humops-guest: acpid never opened an input device"; break; fi
-  usleep 100000
-done
-echo "humops-guest: power button armed (after $n waits of 0.1 s)"
+if [ -f /ignore-power-button ]; then
+  echo "humops-guest: ignoring the power button"
+else
+  printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
+  chmod +x /etc/acpi/PWRF/00000080
+  echo "PWRF PWRF/00000080" > /etc/acpid.conf
+  acpid -f -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log &
+  apid=$!
+  n=0
+  until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event; do
+    n=$((n + 1))
+    if [ $n -gt 600 ] || [ ! -d /proc/$apid ]; then echo "humops-guest: acpid never opened an input device"; break; fi
+    usleep 100000
+  done
+  echo "humops-guest: power button armed (after $n waits of 0.1 s)"
+fi
 echo "humops-guest: ready"
 if [ -n "$seed" ]; then
   for t in $(awk -f /nameservers.awk /seed/network-config); do
@@ -106,7 +114,7 @@ if [ -n "$seed" ]; then
       done; echo "humops-guest: ping $t failed" > /dev/console ) &
   done
 fi
-while true; do sleep 3600; done
+while true; do setsid cttyhack sh; sleep 1; done
 `;
 
 /** Reads network-config v1 (each `physical` entry's `mac_address` first, then its static subnet's address and gateway); prints `mac address gateway`. */
@@ -140,9 +148,10 @@ export function guestKernelVersion(): string {
 }
 
 /** Builds (or reuses from the cache) the tiny guest's qcow2 image. */
-export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<TinyGuest> {
+export async function buildTinyGuest(opts: { cacheDir?: string; ignorePowerButton?: boolean } = {}): Promise<TinyGuest> {
   const kver = guestKernelVersion();
-  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
+  const ignore = opts.ignorePowerButton === true;
+  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).update(ignore ? "ignore-power-button" : "").digest("hex").slice(0, 12);
   const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
   const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
   if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
@@ -150,7 +159,7 @@ export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<
   const work = join(tmpdir(), `humops-guest-${process.pid}-${Date.now()}`);
   mkdirSync(work, { recursive: true });
   try {
-    writeFileSync(join(work, "initrd"), buildInitramfs(kver));
+    writeFileSync(join(work, "initrd"), buildInitramfs(kver, ignore));
     writeFileSync(join(work, "syslinux.cfg"), "DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd\n  APPEND console=ttyS0 panic=-1\n");
     await makeBootDisk(work, kver);
     renameSync(join(work, "disk.qcow2"), diskPath);
@@ -176,8 +185,8 @@ async function makeBootDisk(work: string, kver: string): Promise<void> {
   await runChecked(r, { argv: ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, join(work, "disk.qcow2")] });
 }
 
-/** A gzipped newc cpio archive: busybox, /init, the awk script and the modules. */
-function buildInitramfs(kver: string): Buffer {
+/** A gzipped newc cpio archive: busybox, /init, the awk scripts, the modules (and the ignore-power-button marker). */
+function buildInitramfs(kver: string, ignorePowerButton: boolean): Buffer {
   const entries: CpioEntry[] = [
     { name: "bin", mode: 0o40755 },
     { name: "lib", mode: 0o40755 },
@@ -188,6 +197,7 @@ function buildInitramfs(kver: string): Buffer {
     { name: "netcfg.awk", mode: 0o100644, data: Buffer.from(NETCFG_AWK) },
     { name: "nameservers.awk", mode: 0o100644, data: Buffer.from(NAMESERVERS_AWK) },
     { name: "modules.list", mode: 0o100644, data: Buffer.from(MODULES.map((m) => m.split("/").at(-1)).join("\n") + "\n") },
+    ...(ignorePowerButton ? [{ name: "ignore-power-button", mode: 0o100644, data: Buffer.from("") }] : []),
   ];
   for (const m of MODULES) {
     const src = `/lib/modules/${kver}/kernel/${m}`;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveVmLayout, InvalidVmSpecError } from "../../../node-agent/vm/vm-layout.js";
@@ -38,6 +39,17 @@ layout("qemu argv: vCPUs from millicores, memory in MiB, virtio disks, a tap per
   assert.is(l.seed.nics[0]!.prefix, 24);
 });
 
+layout("the serial console: a socket server that also logs; its transport is not in the argv hash", () => {
+  const l = resolveVmLayout(cmd({}), { dataDir: "/var/lib/humops" }, "tcg");
+  const dir = l.paths.dir;
+  const chardev = l.argv[l.argv.indexOf("-chardev") + 1]!;
+  assert.is(chardev, `socket,id=console0,path=${dir}/console.sock,server=on,wait=off,logfile=${dir}/console.log,logappend=on`);
+  assert.is(l.argv[l.argv.indexOf("-serial") + 1], "chardev:console0");
+  // VMs started before the console socket had a log-only chardev: their recorded hash must still match.
+  const before = l.argv.map((a) => (a === chardev ? `file,id=console0,path=${dir}/console.log,append=on` : a));
+  assert.is(l.argvHash, createHash("sha256").update(before.join("\0")).digest("hex"));
+});
+
 layout("MACs: deterministic, locally administered, distinct per NIC; a given MAC wins", () => {
   const m0 = deriveMac("k", 0);
   assert.is(m0, deriveMac("k", 0));
@@ -55,6 +67,10 @@ layout("a config change changes the argv hash; power and restart policy are read
   assert.is(resolveVmLayout(cmd({ loginUsers: [{ username: "x" }] }), { dataDir: "/d" }, "tcg").argvHash, a.argvHash, "users are in the seed, not the argv");
   assert.is(resolveVmLayout(cmd({ actionState: "PowerOff" }), { dataDir: "/d" }, "tcg").powerOn, false);
   assert.is(resolveVmLayout(cmd({}, { "humops/restart-policy": "Auto" }), { dataDir: "/d" }, "tcg").autoRestart, true);
+  const requested = resolveVmLayout(cmd({}, { "humops/restart-requested-at": "2026-12-02T09:00:00Z" }), { dataDir: "/d" }, "tcg");
+  assert.is(requested.restartRequestedAt, "2026-12-02T09:00:00Z");
+  assert.is(requested.argvHash, a.argvHash, "a reboot request is not a configuration change");
+  assert.is(a.restartRequestedAt, undefined);
 });
 
 layout("refuses what can never work, with a reason", () => {

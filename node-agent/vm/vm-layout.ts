@@ -12,7 +12,7 @@ import type { ResourceCommand } from "../../schemas/protocol-types.js";
 import type { SeedInput } from "./cloud-init.js";
 import type { VmContext } from "./context.js";
 import { deriveMac, deriveUuid, vmDirName } from "./identity.js";
-import { buildQemuArgv, type Accelerator } from "./qemu-args.js";
+import { buildQemuArgv, guestAgentArgs, type Accelerator } from "./qemu-args.js";
 
 /** A VM's spec as the schema has it. */
 export type VmSpec = VirtualMachine["spec"];
@@ -23,6 +23,8 @@ export interface VmPaths {
   readonly stateFile: string;
   readonly pidFile: string;
   readonly qmpSocket: string;
+  /** The guest agent channel's socket (qemu-args.ts guestAgentArgs). */
+  readonly guestAgentSocket: string;
   readonly consoleLog: string;
   readonly seedDir: string;
   readonly seedIso: string;
@@ -39,7 +41,11 @@ export interface VmLayout {
   readonly nics: readonly { readonly tap: string; readonly bridge: string; readonly mac: string; readonly networkID: string }[];
   readonly seed: SeedInput;
   readonly argv: [string, ...string[]];
-  /** sha256 of the argv: a running VM whose hash differs needs a restart to apply the change. */
+  /**
+   * sha256 of the argv without the guest agent channel: a running VM whose hash differs needs a
+   * restart to apply the change. The channel is the agent's own instrumentation, left out so
+   * that adding it restarted no running VM (those get it at their next start).
+   */
   readonly argvHash: string;
 }
 
@@ -61,7 +67,7 @@ export function vmPaths(dataDir: string, group: string, namespace: string, id: s
 /** The files of a VM whose runtime directory is `dir`. */
 export function vmPathsIn(dir: string): VmPaths {
   const p = (f: string) => join(dir, f);
-  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), seedDir: p("seed"), seedIso: p("seed.iso") };
+  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), guestAgentSocket: p("qga.sock"), consoleLog: p("console.log"), seedDir: p("seed"), seedIso: p("seed.iso") };
 }
 
 /** Resolves `cmd` for this node. Throws InvalidVmSpecError on what can never work. */
@@ -91,7 +97,7 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     })),
   };
   const name = `hm-${vmDirName(group, ns, cmd.id).slice(0, 12)}`;
-  const argv = buildQemuArgv({
+  const vmArgv = buildQemuArgv({
     name,
     uuid,
     accelerator,
@@ -104,7 +110,8 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
   });
-  const argvHash = createHash("sha256").update(argv.join("\0")).digest("hex");
+  const argvHash = createHash("sha256").update(vmArgv.join("\0")).digest("hex");
+  const argv: [string, ...string[]] = [...vmArgv, ...guestAgentArgs(paths.guestAgentSocket)];
   const autoRestart = cmd.annotations["humops/restart-policy"] === "Auto";
   return { key: cmd.key, uuid, name, powerOn: spec.actionState !== "PowerOff", autoRestart, paths, nics, seed, argv, argvHash };
 }

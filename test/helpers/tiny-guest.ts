@@ -12,6 +12,9 @@
  * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
  * list a humstack VM manifest carries into the seed), up to 90 s, and logs
  * `humops-guest: ping ADDR ok` (or `failed`): the end-to-end test proves the overlay with it.
+ * Like cloud-init, it prints `Cloud-init v. V running 'init' at ...` when it reads a seed and
+ * `Cloud-init v. V finished at ...` before `ready` (what guest-facts.ts reads as `done`); it has
+ * no qemu-guest-agent.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -66,6 +69,7 @@ else
   host=$(sed -n 's/^local-hostname: *//p' /seed/meta-data | tr -d '"')
   [ -n "$host" ] && hostname "$host"
   echo "humops-guest: seed $seed instance-id=$iid hostname=$host"
+  echo "Cloud-init v. 0-humops-tiny-guest running 'init' at $(date -R). Up $(cut -d' ' -f1 /proc/uptime) seconds."
   users=$(sed -n 's/^ *- *name: *//p' /seed/user-data | tr -d '"' | tr '\\n' ' ')
   echo "humops-guest: users $users"
   awk -f /netcfg.awk /seed/network-config > /tmp/nics
@@ -85,6 +89,7 @@ printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/cons
 chmod +x /etc/acpi/PWRF/00000080
 echo "PWRF PWRF/00000080" > /etc/acpid.conf
 acpid -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log
+[ -n "$seed" ] && echo "Cloud-init v. 0-humops-tiny-guest finished at $(date -R). Datasource DataSourceNoCloud [seed=$seed].  Up $(cut -d' ' -f1 /proc/uptime) seconds"
 echo "humops-guest: ready"
 if [ -n "$seed" ]; then
   for t in $(awk -f /nameservers.awk /seed/network-config); do

@@ -1,5 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { createHash } from "node:crypto";
+import { guestAgentArgs } from "../../../node-agent/vm/qemu-args.js";
 import { resolveVmLayout, InvalidVmSpecError } from "../../../node-agent/vm/vm-layout.js";
 import { deriveMac, deriveUuid } from "../../../node-agent/vm/identity.js";
 import { bridgeName, tapName } from "../../../schemas/host-names.js";
@@ -55,6 +57,15 @@ layout("a config change changes the argv hash; power and restart policy are read
   assert.is(resolveVmLayout(cmd({ loginUsers: [{ username: "x" }] }), "/d", "tcg").argvHash, a.argvHash, "users are in the seed, not the argv");
   assert.is(resolveVmLayout(cmd({ actionState: "PowerOff" }), "/d", "tcg").powerOn, false);
   assert.is(resolveVmLayout(cmd({}, { "humops/restart-policy": "Auto" }), "/d", "tcg").autoRestart, true);
+});
+
+layout("the guest agent channel ends the argv and is left out of the argv hash (adding it restarted no running VM)", () => {
+  const l = resolveVmLayout(cmd({}), "/d", "tcg");
+  const channel = guestAgentArgs(l.paths.guestAgentSocket);
+  assert.equal(l.argv.slice(-channel.length), channel);
+  assert.ok(channel.includes("virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"));
+  assert.ok(channel.includes(`socket,id=qga0,path=${l.paths.dir}/qga.sock,server=on,wait=off`));
+  assert.is(l.argvHash, createHash("sha256").update(l.argv.slice(0, -channel.length).join("\0")).digest("hex"));
 });
 
 layout("refuses what can never work, with a reason", () => {

@@ -75,6 +75,18 @@ function argvWithConsole(l: QemuLaunch, consoleChardev: string): [string, ...str
   ];
 }
 
+/** The virtio-serial channel qemu-guest-agent talks on (`org.qemu.guest_agent.0`), as chardev `qga0` on `socketPath`. */
+export function guestAgentArgs(socketPath: string): string[] {
+  return [
+    "-chardev", `socket,id=${GUEST_AGENT_CHARDEV},path=${socketPath},server=on,wait=off`,
+    "-device", "virtio-serial-pci,id=vser0",
+    "-device", `virtserialport,bus=vser0.0,chardev=${GUEST_AGENT_CHARDEV},name=org.qemu.guest_agent.0`,
+  ];
+}
+
+/** The chardev id of the guest agent channel (QMP `query-chardev` reports whether the guest opened it). */
+export const GUEST_AGENT_CHARDEV = "qga0";
+
 function driveSpec(d: QemuDisk, index: number): string {
   if (d.rbd) {
     const user = d.rbd.user ? `:id=${d.rbd.user}` : "";

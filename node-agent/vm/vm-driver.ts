@@ -3,10 +3,11 @@
  * on its network's bridge, graceful power-off, reboots on request (`humops/restart-requested-at`),
  * adoption of running VMs after an agent restart.
  *
- * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.sock,
- * console.log, seed/, seed.iso); see docs/vms.md.
+ * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, qga.sock,
+ * console.sock, console.log, seed/, seed.iso); see docs/vms.md. A running VM's details carry
+ * what the guest says (`guest`, guest-facts.ts).
  */
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isHumopsName, roleOfName } from "../../schemas/host-names.js";
 import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
@@ -14,7 +15,8 @@ import { runChecked } from "../host/host-runner.js";
 import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
 import type { Accelerator } from "./qemu-args.js";
 import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
-import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode } from "./vm-process.js";
+import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode, type RunningVm } from "./vm-process.js";
+import { readGuestFacts, type GuestFacts } from "./guest-facts.js";
 import { openQmp } from "./qmp-client.js";
 
 /** What the driver keeps in vm.json. */
@@ -31,6 +33,10 @@ interface VmState {
   /** True when the agent stopped the VM (PowerOff or delete); false while it should run. */
   readonly stoppedByAgent: boolean;
   readonly bootTime?: string;
+  /** Size of console.log when the running qemu started: its output follows (guest-facts.ts). */
+  readonly consoleStart?: number;
+  /** The first NIC's declared IPv4 address (`details.guest` shows it, marked declared, without a guest agent). */
+  readonly declaredAddress?: string;
   readonly generation?: number;
   /** The last `humops/restart-requested-at` value handled: rebooted for, or recorded on a fresh boot. */
   readonly lastHandledRestartRequestedAt?: string;
@@ -44,6 +50,8 @@ export interface VmDriverOptions {
   /** How long a guest gets to shut down after the power button before qemu is told to quit. */
   readonly powerOffTimeoutMs?: number;
   readonly qmp?: QmpOpener;
+  /** How long a guest agent query may take (guest-facts.ts); default 2 s. */
+  readonly guestAgentTimeoutMs?: number;
 }
 
 /** Drives qemu VMs on this node. */
@@ -52,11 +60,13 @@ export class VmDriver implements ResourceDriver {
   readonly #accel: Accelerator;
   readonly #timeoutMs: number;
   readonly #qmp: QmpOpener;
+  readonly #guestAgentTimeoutMs: number;
 
   constructor(opts: VmDriverOptions) {
     this.#accel = opts.accelerator;
     this.#timeoutMs = opts.powerOffTimeoutMs ?? 60_000;
     this.#qmp = opts.qmp ?? openQmp;
+    this.#guestAgentTimeoutMs = opts.guestAgentTimeoutMs ?? 2000;
   }
 
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
@@ -86,8 +96,10 @@ export class VmDriver implements ResourceDriver {
       }
     }
     let bootTime = prev?.bootTime;
+    let consoleStart = prev?.consoleStart;
     const booted = layout.powerOn && !running;
     if (booted) {
+      consoleStart = await stat(layout.paths.consoleLog).then((st) => st.size, () => 0);
       await startVm(ctx.runner, layout);
       bootTime = new Date().toISOString();
       running = await findRunning(layout, this.#qmp);
@@ -104,11 +116,13 @@ export class VmDriver implements ResourceDriver {
       stoppedByAgent: !layout.powerOn,
       ...(restartRequired ? { restartRequired: true } : {}),
       ...(bootTime ? { bootTime } : {}),
+      ...(consoleStart !== undefined ? { consoleStart } : {}),
+      ...(layout.seed.nics[0]?.ipv4Address ? { declaredAddress: layout.seed.nics[0].ipv4Address } : {}),
       generation: cmd.generation,
       ...restart,
     };
     await writeFile(layout.paths.stateFile, JSON.stringify(state, null, 2));
-    return this.#observe(cmd.key, state, layout.paths, running ? { pid: running.pid, status: running.status } : undefined, restartRequired);
+    return this.#observe(cmd.key, state, layout.paths, running, restartRequired);
   }
 
   async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
@@ -135,7 +149,7 @@ export class VmDriver implements ResourceDriver {
       state.taps.forEach((t) => ownTaps.add(t));
       if (!knownKeys.has(state.key as ResourceCommand["key"])) orphans.push(`vm-dir:${paths.dir}`);
       const running = await findRunning({ paths, uuid: state.uuid }, this.#qmp).catch(() => undefined);
-      resources.push(this.#observe(state.key, state, paths, running, running !== undefined && state.restartRequired === true));
+      resources.push(await this.#observe(state.key, state, paths, running, running !== undefined && state.restartRequired === true));
     }
     const links = await runChecked(ctx.runner, { argv: ["ip", "-j", "link", "show"] });
     for (const l of JSON.parse(links.stdout || "[]") as Array<{ ifname: string }>) {
@@ -177,7 +191,8 @@ export class VmDriver implements ResourceDriver {
     return files.digest;
   }
 
-  #observe(key: string, state: VmState, paths: VmPaths, running: { pid: number; status: string } | undefined, restartRequired: boolean): ObservedResource {
+  async #observe(key: string, state: VmState, paths: VmPaths, running: RunningVm | undefined, restartRequired: boolean): Promise<ObservedResource> {
+    const guest = running ? await this.#guestFacts(state, paths, running) : undefined;
     const details: Record<string, unknown> = {
       uuid: state.uuid,
       macs: state.macs,
@@ -191,6 +206,7 @@ export class VmDriver implements ResourceDriver {
       ...(restartRequired ? { restartRequired: true } : {}),
       ...(state.lastHandledRestartRequestedAt !== undefined ? { lastHandledRestartRequestedAt: state.lastHandledRestartRequestedAt } : {}),
       ...(state.lastRestart ? { lastRestartAt: state.lastRestart.at, lastRestartMode: state.lastRestart.mode } : {}),
+      ...(guest ? { guest } : {}),
     };
     const base = { key: key as ObservedResource["key"], apiType: this.apiType, details, ...(state.generation !== undefined ? { generation: state.generation } : {}) };
     if (running) return { ...base, state: "Running" };
@@ -198,6 +214,18 @@ export class VmDriver implements ResourceDriver {
       return { ...base, state: "Stopped", reason: "GuestShutdown", message: "the guest stopped while its actionState is PowerOn", drift: ["qemu process not running"] };
     }
     return { ...base, state: "Stopped" };
+  }
+
+  #guestFacts(state: VmState, paths: VmPaths, running: RunningVm): Promise<GuestFacts> {
+    return readGuestFacts({
+      consoleLog: paths.consoleLog,
+      consoleStart: state.consoleStart ?? 0,
+      guestAgentSocket: paths.guestAgentSocket,
+      guestAgentOpen: running.guestAgentOpen,
+      ...(state.macs[0] ? { mac: state.macs[0] } : {}),
+      ...(state.declaredAddress ? { declaredAddress: state.declaredAddress } : {}),
+      timeoutMs: this.#guestAgentTimeoutMs,
+    });
   }
 }
 

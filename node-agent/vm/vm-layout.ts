@@ -13,7 +13,7 @@ import type { NodeEnvironment } from "../driver.js";
 import type { SeedInput } from "./cloud-init.js";
 import type { VmContext, VmDiskContext } from "./context.js";
 import { deriveMac, deriveUuid, vmDirName } from "./identity.js";
-import { buildQemuArgv, qemuIdentityArgv, type Accelerator, type QemuDisk, type QemuLaunch } from "./qemu-args.js";
+import { buildQemuArgv, guestAgentArgs, qemuIdentityArgv, type Accelerator, type QemuDisk, type QemuLaunch } from "./qemu-args.js";
 
 /** A VM's spec as the schema has it. */
 export type VmSpec = VirtualMachine["spec"];
@@ -24,6 +24,8 @@ export interface VmPaths {
   readonly stateFile: string;
   readonly pidFile: string;
   readonly qmpSocket: string;
+  /** The guest agent channel's socket (qemu-args.ts guestAgentArgs). */
+  readonly guestAgentSocket: string;
   readonly consoleLog: string;
   /** The serial console's socket; absent on disk for VMs started before it existed. */
   readonly consoleSocket: string;
@@ -44,7 +46,12 @@ export interface VmLayout {
   readonly nics: readonly { readonly tap: string; readonly bridge: string; readonly mac: string; readonly networkID: string }[];
   readonly seed: SeedInput;
   readonly argv: [string, ...string[]];
-  /** sha256 of the identity argv (qemu-args.ts): a running VM whose hash differs needs a restart to apply the change. */
+  /**
+   * sha256 of the identity argv (qemu-args.ts qemuIdentityArgv: no console transport, no guest
+   * agent channel): a running VM whose hash differs needs a restart to apply the change. The
+   * channel and the console socket were added without restarting running VMs (they get them at
+   * their next start).
+   */
   readonly argvHash: string;
 }
 
@@ -68,7 +75,7 @@ export function vmPaths(dataDir: string, group: string, namespace: string, id: s
 /** The files of a VM whose runtime directory is `dir`. */
 export function vmPathsIn(dir: string): VmPaths {
   const p = (f: string) => join(dir, f);
-  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), consoleSocket: p("console.sock"), seedDir: p("seed"), seedIso: p("seed.iso") };
+  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), consoleSocket: p("console.sock"), guestAgentSocket: p("qga.sock"), seedDir: p("seed"), seedIso: p("seed.iso") };
 }
 
 /** What of the node a VM's layout depends on: where its files go and how it reaches Ceph. */
@@ -128,7 +135,7 @@ export function resolveVmLayout(cmd: ResourceCommand, host: VmHost, accelerator:
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
   };
-  const argv = buildQemuArgv(launch);
+  const argv: [string, ...string[]] = [...buildQemuArgv(launch), ...guestAgentArgs(paths.guestAgentSocket)];
   const argvHash = createHash("sha256").update(qemuIdentityArgv(launch).join("\0")).digest("hex");
   const autoRestart = cmd.annotations["humops/restart-policy"] === "Auto";
   const requested = cmd.annotations["humops/restart-requested-at"];

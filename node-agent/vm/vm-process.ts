@@ -6,6 +6,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { runChecked, type HostRunner } from "../host/host-runner.js";
 import { isAlive } from "../host/process-liveness.js";
+import { GUEST_AGENT_CHARDEV } from "./qemu-args.js";
 import { openQmp, type QmpSession } from "./qmp-client.js";
 import type { VmLayout, VmPaths } from "./vm-layout.js";
 
@@ -17,6 +18,8 @@ export interface RunningVm {
   readonly pid: number;
   /** QMP `query-status`: running, paused, shutdown... */
   readonly status: string;
+  /** The guest has opened the guest agent channel (QMP `query-chardev` frontend-open): an agent listens there. */
+  readonly guestAgentOpen: boolean;
 }
 
 /** Reads the pid from the pidfile; undefined when there is none or it is not a live qemu. */
@@ -43,7 +46,9 @@ export async function findRunning(layout: Pick<VmLayout, "paths" | "uuid">, qmp:
       throw new Error(`pid ${pid} from ${layout.paths.pidFile} is VM ${UUID}, not ${layout.uuid}`);
     }
     const { status } = await s.execute<{ status: string }>("query-status");
-    return { pid, status };
+    const chardevs = await s.execute<Array<{ label: string; "frontend-open"?: boolean }>>("query-chardev").catch(() => []);
+    const guestAgentOpen = chardevs.some((c) => c.label === GUEST_AGENT_CHARDEV && c["frontend-open"] === true);
+    return { pid, status, guestAgentOpen };
   } finally {
     s.close();
   }
@@ -62,6 +67,7 @@ export async function startVm(runner: HostRunner, layout: VmLayout): Promise<voi
   await rm(layout.paths.pidFile, { force: true });
   await rm(layout.paths.qmpSocket, { force: true });
   await rm(layout.paths.consoleSocket, { force: true });
+  await rm(layout.paths.guestAgentSocket, { force: true });
   await runChecked(runner, { argv: layout.argv, timeoutMs: 60_000 });
 }
 

@@ -84,6 +84,9 @@ e2e("both guests boot with the addresses cloud-init gave them and ping each othe
     assert.match(readText(b.consoleLog), `address ${NET.vmB}/24 gateway ${NET.gateway}`);
     await consoleShows(a.consoleLog, `humops-guest: ping ${NET.vmB} ok`, 1, 60_000);
     await consoleShows(b.consoleLog, `humops-guest: ping ${NET.vmA} ok`, 1, 60_000);
+    // What the guest says reaches the status file: no guest agent in the tiny guest, so the declared address, marked so.
+    const guestOf = async (vm: string) => ((await c.status(vmPath(vm)))?.["details"] as { guest?: unknown } | undefined)?.guest;
+    await waitFor("vma's status shows its guest facts", async () => JSON.stringify(await guestOf("vma")) === JSON.stringify({ address: NET.vmA, addressSource: "declared", cloudInit: "done" }), 90_000);
     // What the final leak check looks for is there now: bridge, vxlan and tap on each node.
     for (const [name, agent] of c.agents) assert.ok((await humopsLinks(agent.node)).length >= 3, `${name}: ${await humopsLinks(agent.node)}`);
   }),

@@ -20,6 +20,9 @@
  * `ignorePowerButton`, the guest logs `humops-guest: ignoring the power button` and does not
  * react to it (a guest without acpid). After that, a shell runs on the serial console
  * (`setsid cttyhack sh`): the console tests type into it.
+ * Like cloud-init, it prints `Cloud-init v. V running 'init' at ...` when it reads a seed and
+ * `Cloud-init v. V finished at ...` before `ready` (what guest-facts.ts reads as `done`); it has
+ * no qemu-guest-agent.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -74,6 +77,7 @@ else
   host=$(sed -n 's/^local-hostname: *//p' /seed/meta-data | tr -d '"')
   [ -n "$host" ] && hostname "$host"
   echo "humops-guest: seed $seed instance-id=$iid hostname=$host"
+  echo "Cloud-init v. 0-humops-tiny-guest running 'init' at $(date -R). Up $(cut -d' ' -f1 /proc/uptime) seconds."
   users=$(sed -n 's/^ *- *name: *//p' /seed/user-data | tr -d '"' | tr '\\n' ' ')
   echo "humops-guest: users $users"
   awk -f /netcfg.awk /seed/network-config > /tmp/nics
@@ -105,6 +109,7 @@ else
   done
   echo "humops-guest: power button armed (after $n waits of 0.1 s)"
 fi
+[ -n "$seed" ] && echo "Cloud-init v. 0-humops-tiny-guest finished at $(date -R). Datasource DataSourceNoCloud [seed=$seed].  Up $(cut -d' ' -f1 /proc/uptime) seconds"
 echo "humops-guest: ready"
 if [ -n "$seed" ]; then
   for t in $(awk -f /nameservers.awk /seed/network-config); do

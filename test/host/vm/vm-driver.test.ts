@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, linkSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pino } from "pino";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
 import { assertNoLeaks, createNode, snapshotHost, type NodeHandle } from "../../helpers/netns.js";
@@ -71,6 +71,10 @@ vm("boot, adopt, drift, power cycle, delete", async () => {
     assert.ok(await waitFor(() => log().includes("humops-guest: ready"), 90_000), `guest did not come up:\n${log()}`);
     assert.match(log(), /humops-guest: nic eth0 mac 02(:[0-9a-f]{2}){5} address 198\.18\.10\.5\/24 gateway 198\.18\.10\.254/);
     assert.match(log(), "humops-guest: users test");
+    // Guest facts: the tiny guest has no guest agent (its channel stays closed), so the address is the declared one.
+    assert.ok(existsSync(join(dirname(consoleLog), "qga.sock")), "qemu listens on the guest agent channel's socket");
+    const facts = async () => (await driver.inventory(ctx, [cmd("PowerOn", 1)])).resources[0]!.details["guest"];
+    assert.equal(await facts(), { address: "198.18.10.5", addressSource: "declared", cloudInit: "done" });
     assert.ok(await waitFor(async () => (await node!.exec(["ping", "-c1", "-W1", "198.18.10.5"])).exitCode === 0, 20_000), "guest answers ping on the bridge");
 
     // A restarted agent (a new driver) adopts the running VM instead of starting it twice.
@@ -91,7 +95,10 @@ vm("boot, adopt, drift, power cycle, delete", async () => {
     const restarted = await driver.apply(cmd("PowerOn", 1), ctx);
     assert.is(restarted.state, "Running");
     assert.is.not(restarted.details["pid"], pid);
+    // The new boot's cloud-init result, not the previous boot's `done`.
+    assert.is.not((restarted.details["guest"] as { cloudInit: string }).cloudInit, "done");
     assert.ok(await waitFor(() => (log().match(/humops-guest: ready/g) ?? []).length >= 2, 90_000), "guest booted again");
+    assert.equal(await facts(), { address: "198.18.10.5", addressSource: "declared", cloudInit: "done" });
 
     // PowerOff is graceful: the guest logs its shutdown; taps are removed.
     const off = await driver.apply(cmd("PowerOff", 2), ctx);

@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { createHash } from "node:crypto";
+import { guestAgentArgs } from "../../../node-agent/vm/qemu-args.js";
 import { resolveVmLayout, InvalidVmSpecError } from "../../../node-agent/vm/vm-layout.js";
 import { deriveMac, deriveUuid } from "../../../node-agent/vm/identity.js";
 import { bridgeName, tapName } from "../../../schemas/host-names.js";
@@ -46,7 +47,9 @@ layout("the serial console: a socket server that also logs; its transport is not
   assert.is(chardev, `socket,id=console0,path=${dir}/console.sock,server=on,wait=off,logfile=${dir}/console.log,logappend=on`);
   assert.is(l.argv[l.argv.indexOf("-serial") + 1], "chardev:console0");
   // VMs started before the console socket had a log-only chardev: their recorded hash must still match.
-  const before = l.argv.map((a) => (a === chardev ? `file,id=console0,path=${dir}/console.log,append=on` : a));
+  // (They had no guest agent channel either.)
+  const channel = guestAgentArgs(l.paths.guestAgentSocket);
+  const before = l.argv.slice(0, -channel.length).map((a) => (a === chardev ? `file,id=console0,path=${dir}/console.log,append=on` : a));
   assert.is(l.argvHash, createHash("sha256").update(before.join("\0")).digest("hex"));
 });
 
@@ -71,6 +74,17 @@ layout("a config change changes the argv hash; power and restart policy are read
   assert.is(requested.restartRequestedAt, "2026-12-02T09:00:00Z");
   assert.is(requested.argvHash, a.argvHash, "a reboot request is not a configuration change");
   assert.is(a.restartRequestedAt, undefined);
+});
+
+layout("the guest agent channel ends the argv and is left out of the argv hash (adding it restarted no running VM)", () => {
+  const l = resolveVmLayout(cmd({}), { dataDir: "/d" }, "tcg");
+  const channel = guestAgentArgs(l.paths.guestAgentSocket);
+  assert.equal(l.argv.slice(-channel.length), channel);
+  assert.ok(channel.includes("virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"));
+  assert.ok(channel.includes(`socket,id=qga0,path=${l.paths.dir}/qga.sock,server=on,wait=off`));
+  // The hash is over the identity argv (no console transport, no channel), not the argv qemu runs.
+  assert.is.not(l.argvHash, createHash("sha256").update(l.argv.join("\0")).digest("hex"));
+  assert.is.not(l.argvHash, createHash("sha256").update(l.argv.slice(0, -channel.length).join("\0")).digest("hex"), "the console socket's transport is not in the hash either");
 });
 
 layout("refuses what can never work, with a reason", () => {

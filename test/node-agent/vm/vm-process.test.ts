@@ -18,7 +18,7 @@ S.before.each((c) => {
   c.dir = mkdtempSync(join(tmpdir(), "hm-stopvm-"));
   c.qemu = spawn("sleep", ["60"], { argv0: "qemu-system-x86_64", stdio: "ignore" });
   const f = (n: string) => join(c.dir, n);
-  c.paths = { dir: c.dir, stateFile: f("vm.json"), pidFile: f("qemu.pid"), qmpSocket: f("qmp.sock"), consoleLog: f("console.log"), consoleSocket: f("console.sock"), seedDir: f("seed"), seedIso: f("seed.iso") };
+  c.paths = { dir: c.dir, stateFile: f("vm.json"), pidFile: f("qemu.pid"), qmpSocket: f("qmp.sock"), consoleLog: f("console.log"), consoleSocket: f("console.sock"), guestAgentSocket: f("qga.sock"), seedDir: f("seed"), seedIso: f("seed.iso") };
   writeFileSync(c.paths.pidFile, `${c.qemu.pid}\n`);
 });
 

@@ -8,11 +8,16 @@
  *    interleaved rounds (default 7); diagnostics: the agent with one fsync at the end only,
  *    node's bare receive path, curl to /dev/null (the server's ceiling). BENCH_VERBOSE=1 prints
  *    every run with the client process's CPU time; BENCH_DISKS=0 skips part 1.
+ * 3. The same download of a file larger than the client's page cache share: a BENCH_LARGE_MIB
+ *    (default 2048) Local disk served by the download API, the clients in a memory cgroup of
+ *    BENCH_LARGE_MEM_MIB (default 512; bench/lib/memory-cgroup.ts), so both the agent and curl
+ *    must have the kernel write back and reclaim while they receive. Agent vs curl + sync,
+ *    BENCH_LARGE_ROUNDS (default 3) interleaved rounds; BENCH_LARGE_MIB=0 skips it.
  * Run: `npm run bench -- storage` (needs qemu-img and curl; writes bench/results/storage.json).
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +30,9 @@ import { ImageEntityDriver } from "../node-agent/storage/imageentity-driver.js";
 import { LocalDiskBackend } from "../node-agent/storage/local-disk-backend.js";
 import { startDownloadApi, storageFileResolver } from "../node-agent/storage/download-api.js";
 import { downloadFile, discardPart } from "../node-agent/storage/http-download.js";
+import { sha256File } from "../node-agent/storage/file-io.js";
+import { localDiskPath } from "../node-agent/storage/layout.js";
+import { makeMemoryCgroup, type MemoryCgroup } from "./lib/memory-cgroup.js";
 import { reportFigures, percentile, type Figure } from "./lib/report.js";
 
 const MiB = 1024 * 1024;
@@ -35,6 +43,13 @@ interface ClientsArgs {
   readonly sha256: string;
   readonly sizeBytes: number;
   readonly dir: string;
+  /** Contenders to run (default: all) and rounds (default BENCH_ROUNDS). */
+  readonly names?: readonly string[];
+  readonly rounds?: number;
+  /** Skip the untimed warm-up round. */
+  readonly noWarmUp?: boolean;
+  /** Wait for a line on stdin before starting (the parent first moves the process into a cgroup). */
+  readonly waitForGo?: boolean;
 }
 const DISKS = Number(process.env["BENCH_DISKS"] ?? 50);
 const MODE = process.argv[2];
@@ -169,15 +184,15 @@ async function timeOne(name: string, fn: (out: string) => Promise<unknown>, size
  * MiB/s of each contender per round, after one untimed warm-up round; the order rotates every
  * round so none always follows the same neighbour.
  */
-async function measureRounds(url: string, ent: { sha256: string; sizeBytes: number }): Promise<Record<string, number[]>> {
-  const runs = contenders(url, ent);
-  const names = Object.keys(runs);
+async function measureRounds(args: ClientsArgs): Promise<Record<string, number[]>> {
+  const runs = contenders(args.url, args);
+  const names = args.names ?? Object.keys(runs);
   const speeds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (const name of names) await timeOne(name, runs[name]!, ent.sizeBytes, -1);
-  for (let round = 0; round < ROUNDS; round++) {
+  if (!args.noWarmUp) for (const name of names) await timeOne(name, runs[name]!, args.sizeBytes, -1);
+  for (let round = 0; round < (args.rounds ?? ROUNDS); round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length]!;
-      speeds[name]!.push(await timeOne(name, runs[name]!, ent.sizeBytes, round));
+      speeds[name]!.push(await timeOne(name, runs[name]!, args.sizeBytes, round));
     }
   }
   return speeds;
@@ -188,13 +203,20 @@ async function measureRounds(url: string, ent: { sha256: string; sizeBytes: numb
  * 200 MiB image in memory; after that V8 ran a mark-compact every ~40 ms while node received
  * (external-memory pressure; none in a fresh process), which halved node's receive path.
  */
-async function runClients(args: ClientsArgs): Promise<Record<string, number[]>> {
-  const child = spawn(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "clients", JSON.stringify(args)], { stdio: ["ignore", "pipe", "inherit"] });
+async function runClients(args: ClientsArgs, cgroup?: MemoryCgroup): Promise<Record<string, number[]>> {
+  const child = spawn(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "clients", JSON.stringify({ ...args, waitForGo: !!cgroup })], { stdio: ["pipe", "pipe", "inherit"] });
+  if (cgroup) {
+    cgroup.add(child.pid!);
+    child.stdin.write("go\n");
+  }
+  child.stdin.end();
   let out = "";
   child.stdout.on("data", (d: Buffer) => void (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`bench clients exited ${code}`);
-  return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, number[]>;
+  const lines = out.trim().split("\n");
+  for (const line of lines.slice(0, -1)) console.log(line); // BENCH_VERBOSE lines
+  return JSON.parse(lines.at(-1) ?? "{}") as Record<string, number[]>;
 }
 
 async function throughput(ent: { key: string; sha256: string; sizeBytes: number }): Promise<Figure[]> {
@@ -222,9 +244,62 @@ async function throughput(ent: { key: string; sha256: string; sizeBytes: number 
   ];
 }
 
+const LARGE_MIB = Number(process.env["BENCH_LARGE_MIB"] ?? 2048);
+const LARGE_MEM_MIB = Number(process.env["BENCH_LARGE_MEM_MIB"] ?? 512);
+const LARGE_ROUNDS = Number(process.env["BENCH_LARGE_ROUNDS"] ?? 3);
+
+/** A LARGE_MIB Local disk of real data (written 1 MiB at a time, never whole in memory). */
+async function makeLargeDisk(): Promise<{ key: string; sha256: string; sizeBytes: number }> {
+  const raw = join(root, "large.raw");
+  const fd = openSync(raw, "w");
+  const block = Buffer.alloc(MiB);
+  for (let i = 0; i < LARGE_MIB; i++) {
+    for (let o = 0; o < MiB; o += 4096) block.writeUInt32LE((i * 104729 + o + 1) >>> 0, o);
+    writeSync(fd, block);
+  }
+  closeSync(fd);
+  const disk = { group: "g", namespace: "big", id: "bigdisk" };
+  await new LocalDiskBackend(ctx.runner, env.blockStorageDir).createFromFile(disk, { path: raw, format: "raw" }, LARGE_MIB * MiB, ctx.signal);
+  rmSync(raw);
+  const path = localDiskPath(env.blockStorageDir, disk);
+  return { key: "systemv0/blockstorage/g/big/bigdisk", sha256: await sha256File(path), sizeBytes: statSync(path).size };
+}
+
+/** Part 3: agent vs curl + sync on a file larger than the clients' page cache share (their memory cgroup). */
+async function largeThroughput(): Promise<{ figures: Figure[]; setup: Record<string, unknown> }> {
+  const disk = await makeLargeDisk();
+  const made = makeMemoryCgroup(LARGE_MEM_MIB * MiB);
+  const cgroup = "unavailable" in made ? undefined : made;
+  if (!cgroup) console.log(`large-file download: no memory cgroup (${"unavailable" in made ? made.unavailable : ""}); page cache not limited`);
+  const server = await startServer();
+  let s: Record<string, number[]>;
+  try {
+    const args = { url: `${server.url}/v1/${disk.key}`, sha256: disk.sha256, sizeBytes: disk.sizeBytes, dir: root, names: ["agent", "curlSync"], rounds: LARGE_ROUNDS, noWarmUp: true };
+    s = await runClients(args, cgroup);
+  } finally {
+    server.stop();
+    cgroup?.remove();
+  }
+  rmSync(localDiskPath(env.blockStorageDir, { group: "g", namespace: "big", id: "bigdisk" }), { force: true });
+  const ratios = s["agent"]!.map((v, i) => v / s["curlSync"]![i]!);
+  const what = `large file (${(disk.sizeBytes / MiB).toFixed(0)} MiB, clients' page cache ${cgroup ? `limited to ${LARGE_MEM_MIB} MiB` : "not limited"})`;
+  const n = `median of ${LARGE_ROUNDS}`;
+  return {
+    setup: { sizeBytes: disk.sizeBytes, rounds: LARGE_ROUNDS, memoryCgroup: cgroup ? { version: cgroup.version, limitBytes: cgroup.limitBytes } : null, runs: s },
+    figures: [
+      { name: `${what}: agent, ${n}`, value: percentile(s["agent"]!, 50), unit: "MiB/s" },
+      { name: `${what}: curl -o, then sync FILE, ${n}`, value: percentile(s["curlSync"]!, 50), unit: "MiB/s" },
+      { name: "large file: agent vs curl + sync (median of per-round ratios)", value: percentile(ratios, 50), unit: "x", goal: ">= 0.9" },
+      { name: "large file: agent vs curl + sync (lowest per-round ratio)", value: Math.min(...ratios), unit: "x" },
+      { name: "large file: agent vs curl + sync (highest per-round ratio)", value: Math.max(...ratios), unit: "x" },
+    ],
+  };
+}
+
 if (MODE === "clients") {
   const args = JSON.parse(process.argv[3] ?? "{}") as ClientsArgs;
-  process.stdout.write(`${JSON.stringify(await measureRounds(args.url, args))}\n`);
+  if (args.waitForGo) await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdout.write(`${JSON.stringify(await measureRounds(args))}\n`);
 } else if (MODE === "serve") {
   const served: NodeEnvironment = JSON.parse(process.argv[3] ?? "{}");
   const api = await startDownloadApi({ listenAddress: "127.0.0.1", listenPort: 0, token: "t", resolve: storageFileResolver(served, new ZxRunner()) });
@@ -241,7 +316,8 @@ async function main(): Promise<void> {
     const ent = await makeEntity();
     // BENCH_DISKS=0 skips the overlay part (e.g. to rerun only the download figures).
     const figures = [...(DISKS > 0 ? await overlays(ent) : []), ...(await throughput(ent))];
-    reportFigures("storage", figures, { disks: DISKS, baseImageBytes: ent.sizeBytes });
+    const large = LARGE_MIB > 0 ? await largeThroughput() : undefined;
+    reportFigures("storage", [...figures, ...(large?.figures ?? [])], { disks: DISKS, baseImageBytes: ent.sizeBytes, ...(large ? { largeFile: large.setup } : {}) });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ process.exitCode = await runNodectl(process.argv.slice(2), {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   isTTY: process.stdout.isTTY === true,
+  stdin: process.stdin,
   env: process.env,
   signal: ac.signal,
 });

@@ -23,6 +23,8 @@ export interface NodectlDeps {
   readonly log?: Logger;
   /** Aborts --follow loops (Ctrl-C in the CLI, the test's end in tests). */
   readonly signal?: AbortSignal;
+  /** The terminal's input, for `console --attach` (process.stdin in the CLI). */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 }
 
 /** A run's mutable outcome, shared by the subcommands of one program. */
@@ -82,6 +84,7 @@ export function exitCodeOf(e: unknown, deps: NodectlDeps): number {
   if (code === "CONFIG_INVALID") return EXIT.config;
   if (code === "RESOURCE_NOT_FOUND") return EXIT.notFound;
   if (code === "USAGE") return EXIT.usage;
+  if (code === "CONSOLE_UNAVAILABLE") return EXIT.problem;
   return EXIT.failed;
 }
 

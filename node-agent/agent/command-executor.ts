@@ -92,7 +92,24 @@ export class CommandExecutor {
     return s?.result?.commandId === cmd.commandId ? s.result : undefined;
   }
 
-  async #run(cmd: NodeCommand): Promise<CommandResult> {
+  /**
+   * A delete of a resource whose manifest is gone names only the resource: the controller has no
+   * annotations for it and at most the observed spec. The driver still needs what was applied
+   * (a Ceph disk's `blockstoragev0/type`, else the Local backend looks for a file and the RBD
+   * image stays: issue #13), so they come from this node's last command of the resource. Saved
+   * as such before it runs, so a retry or a restarted agent still has them.
+   */
+  async #withLastApplied(cmd: NodeCommand): Promise<NodeCommand> {
+    if (cmd.op !== "delete") return cmd;
+    const last = (await this.#o.state.get(cmd.key).catch(() => undefined))?.command;
+    if (last === undefined) return cmd;
+    const annotations = Object.keys(cmd.annotations).length === 0 ? last.annotations : cmd.annotations;
+    const spec = Object.keys(cmd.spec).length === 0 ? last.spec : cmd.spec;
+    return { ...cmd, annotations, spec };
+  }
+
+  async #run(received: NodeCommand): Promise<CommandResult> {
+    const cmd = await this.#withLastApplied(received);
     const log = this.#o.log.child({ resource: cmd.key, commandId: cmd.commandId });
     const { commandId, key, op, generation } = cmd;
     void this.#o.journal.write({ event: "started", commandId, key, op, generation });

@@ -28,6 +28,8 @@ export class FakeDriver implements ResourceDriver {
   readonly host = new Map<string, ResourceCommand>();
   /** Host objects no command explains (reported as orphans). */
   readonly strays = new Set<string>();
+  /** Every command remove was called with, in order. */
+  readonly removeCommands: ResourceCommand[] = [];
   /** How many times apply/remove ran, per key. */
   readonly calls = new Map<string, number>();
   /** Delay of every apply/remove, to hold commands in flight. */
@@ -57,6 +59,7 @@ export class FakeDriver implements ResourceDriver {
   }
 
   async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
+    this.removeCommands.push(cmd);
     await this.#hostCall("remove", cmd, ctx);
     this.host.delete(cmd.key);
   }

@@ -91,7 +91,7 @@ export async function startAgent(o: LaunchOptions): Promise<Agent> {
     const dl = await serveDownloads(settings, runner, log);
     if (dl) stops.push(dl.stop);
     const onResult = (cmd: NodeCommand, result: CommandResult): void => {
-      if (dl) learnToken(dl.tokens, cmd, log);
+      if (dl) learnToken(dl, cmd);
       o.onResult?.(cmd, result);
     };
     const agent = (ref.agent = await startRuntime({ config: settings, bus, drivers, runner, log: o.log, accelerator, onResult, ...(o.agentVersion ? { agentVersion: o.agentVersion } : {}), ...(dl ? { downloadAPI: dl.advertised } : {}) }));
@@ -172,7 +172,8 @@ async function serveNodectl(o: NodectlOptions): Promise<() => Promise<void>> {
 
 interface ServedDownloads {
   readonly advertised: string;
-  readonly tokens: DownloadTokens;
+  /** Accepts a cluster token now and persists it; stop() waits for the write. */
+  readonly learn: (token: string) => void;
   readonly stop: () => Promise<void>;
 }
 
@@ -196,12 +197,27 @@ async function serveDownloads(settings: AgentSettings, runner: HostRunner, log: 
   const host = api.advertiseAddress.includes(":") ? `[${api.advertiseAddress}]` : api.advertiseAddress;
   const advertised = `${host}:${server.port}`;
   log.info({ url: server.baseUrl, advertised }, "download api listening");
-  return { advertised, tokens, stop: () => server.close() };
+  // A learned token is written in the background; stopping waits for those writes, so a token
+  // accepted before a restart is accepted after it.
+  const writes = new Set<Promise<void>>();
+  const learn = (token: string): void => {
+    const w = tokens.learn(token).catch((err: unknown) => log.warn({ err }, "could not persist the download token"));
+    writes.add(w);
+    void w.finally(() => writes.delete(w));
+  };
+  return {
+    advertised,
+    learn,
+    stop: async () => {
+      await Promise.all(writes);
+      await server.close();
+    },
+  };
 }
 
 /** The cluster token of an imageentity command: the nodes that fetch this entity will present it. */
-function learnToken(tokens: DownloadTokens, cmd: NodeCommand, log: Logger): void {
+function learnToken(dl: ServedDownloads, cmd: NodeCommand): void {
   const token = cmd.context["downloadToken"];
   if (cmd.apiType !== "systemv0/imageentity" || typeof token !== "string") return;
-  tokens.learn(token).catch((err: unknown) => log.warn({ err }, "could not persist the download token"));
+  dl.learn(token);
 }

@@ -11,6 +11,7 @@ export interface VmDirRef {
   readonly key: string;
   readonly dir: string;
   readonly consoleLog: string;
+  readonly consoleSocket: string;
 }
 
 /** True when `key` is the VM named by `ref`: its id, `group/ns/id`, or the whole key. */
@@ -25,7 +26,7 @@ export async function listVmDirs(dataDir: string): Promise<VmDirRef[]> {
   for (const d of await readdir(root).catch(() => [] as string[])) {
     try {
       const s = JSON.parse(await readFile(join(root, d, "vm.json"), "utf8")) as { key?: unknown };
-      if (typeof s.key === "string") out.push({ key: s.key, dir: join(root, d), consoleLog: join(root, d, "console.log") });
+      if (typeof s.key === "string") out.push({ key: s.key, dir: join(root, d), consoleLog: join(root, d, "console.log"), consoleSocket: join(root, d, "console.sock") });
     } catch {
       // A dir without a readable vm.json is no VM of ours (or one being created).
     }

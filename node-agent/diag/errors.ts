@@ -41,3 +41,14 @@ export class ResourceNotFoundError extends Error {
     this.resource = resource;
   }
 }
+
+/** The VM's serial console cannot be attached to: no console socket (a VM started before it existed) or nothing listening (the VM is not running). */
+export class ConsoleUnavailableError extends Error {
+  override readonly name = "ConsoleUnavailableError";
+  readonly code = "CONSOLE_UNAVAILABLE" as const;
+  readonly socketPath: string;
+  constructor(socketPath: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.socketPath = socketPath;
+  }
+}

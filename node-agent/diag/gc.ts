@@ -9,7 +9,7 @@ import type { ApiType } from "../../schemas/kinds.js";
 import type { DriverContext } from "../driver.js";
 import { readHostNetState } from "../net/host-state.js";
 import { natRuleOps } from "../net/node-nat.js";
-import { readRouterState } from "../net/router-driver.js";
+import { readRouterState, type NetnsMounts } from "../net/router-driver.js";
 import { routerVethNames } from "../net/router-model.js";
 import { planRouterRemoval } from "../net/router-plan.js";
 import { runOps } from "../net/run-ops.js";
@@ -41,6 +41,8 @@ export interface GcOptions {
   readonly dryRun: boolean;
   /** Whose mount namespace router namespaces are deleted in (see mountNsPrefix); default this process. */
   readonly mountNsPid?: number;
+  /** Which /run/netns entries the machine's mount namespaces hold; default read from /proc. */
+  readonly netnsMounts?: NetnsMounts;
 }
 
 async function stopVmProcess(dir: string): Promise<void> {
@@ -66,7 +68,8 @@ async function removeTarget(t: OrphanTarget, opts: GcOptions): Promise<void> {
       return;
     }
     case "netns": {
-      const s = await readRouterState(runner, t.name);
+      // A dead entry (issue #13) reads as deadEntry, and its removal is the entry alone.
+      const s = await readRouterState(runner, t.name, { signal, ...(opts.netnsMounts ? { netnsMounts: opts.netnsMounts } : {}) });
       await runOps(runner, planRouterRemoval(t.name, [routerVethNames(t.name).host], s), { signal, mountNsPid: opts.mountNsPid ?? process.pid });
       return;
     }

@@ -69,3 +69,19 @@ export class IdInUseError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A router namespace entry this process cannot enter while another mount namespace on the
+ * machine holds it: another agent on this machine (in its own `ip netns exec` mount
+ * namespace) runs the same router. Transient: nothing is touched; retry once that one is gone.
+ */
+export class NetnsHeldElsewhereError extends Error {
+  override readonly name = "NetnsHeldElsewhereError";
+  readonly code = "NETNS_HELD_ELSEWHERE" as const;
+  readonly netns: string;
+
+  constructor(netns: string, options?: ErrorOptions) {
+    super(`router netns ${netns} cannot be entered from this agent's mount namespace, but another mount namespace on this machine holds it (another agent runs this router?); left alone`, options);
+    this.netns = netns;
+  }
+}

@@ -7,4 +7,4 @@ export { RouterDriver, readRouterState } from "./router-driver.js";
 export { readNetworkContext, readRouterContext } from "./context.js";
 export type { NetworkContext, RouterContext, RouterExternalIP, RouterNetworkRef } from "./context.js";
 export { renderRouterNat, routerNatRules, ROUTER_EXTERNAL_DEV } from "./router-nat.js";
-export { IdInUseError, InvalidAddressError, MissingDeviceError, NetSpecError, UnsafeNameError, UnsupportedLinkTypeError } from "./errors.js";
+export { IdInUseError, InvalidAddressError, MissingDeviceError, NetnsHeldElsewhereError, NetSpecError, UnsafeNameError, UnsupportedLinkTypeError } from "./errors.js";

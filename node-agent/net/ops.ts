@@ -6,8 +6,11 @@
  */
 import type { Command } from "../host/host-runner.js";
 
-/** Where an op runs: its tool decides the batch it joins. */
-export type OpTool = "netns-add" | "ip" | "bridge" | "nat" | "exec" | "netns-del";
+/**
+ * Where an op runs: its tool decides the batch it joins. `netns-clear` removes a dead
+ * `/run/netns` entry (its namespace is gone, see router-driver.ts) before anything is added.
+ */
+export type OpTool = "netns-clear" | "netns-add" | "ip" | "bridge" | "nat" | "exec" | "netns-del";
 
 /** One host change. */
 export interface Op {
@@ -62,7 +65,7 @@ function ipBatches(ops: readonly Op[]): Command[] {
 }
 
 /**
- * Turns ops into commands, in this order: netns adds, ip batches (the node's first, then each
+ * Turns ops into commands, in this order: dead netns entries removed, netns adds, ip batches (the node's first, then each
  * namespace's in order of appearance), the bridge batch, the nat restore, exec commands, netns
  * deletes. Pure; an empty op list gives no command.
  */
@@ -75,6 +78,7 @@ export function opsToCommands(ops: readonly Op[], opts: OpsToCommandsOptions = {
   const bridge = of("bridge").map((o) => o.line);
   const nat = of("nat").map((o) => o.line);
   return [
+    ...of("netns-clear").map((o) => netnsCmd("del", o.line)),
     ...of("netns-add").map((o) => netnsCmd("add", o.line)),
     ...ipBatches(ops),
     ...(bridge.length > 0 ? [{ argv: ["bridge", "-batch", "-"], stdin: bridge.join("\n") + "\n" } as Command] : []),

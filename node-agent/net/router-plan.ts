@@ -15,6 +15,12 @@ export interface RouterHostState {
   /** The node's links. */
   readonly node: HostNetState;
   readonly netnsExists: boolean;
+  /**
+   * The namespace's /run/netns entry is left but no mount namespace on the machine holds it:
+   * the agent that made it ran in a private mount namespace and died (issue #13). netnsExists
+   * is false then: the entry must be removed before the namespace can be made again.
+   */
+  readonly deadEntry?: boolean;
   /** Links inside the namespace (undefined when it does not exist). */
   readonly inside?: HostNetState;
   /** The default gateway inside the namespace. */
@@ -82,7 +88,10 @@ function insideOps(m: RouterModel, s: RouterHostState, fresh: ReadonlySet<string
  * exist (the driver checks before planning). An empty list means no drift.
  */
 export function planRouter(m: RouterModel, s: RouterHostState): Op[] {
-  const ops: Op[] = s.netnsExists ? [] : [{ why: `netns ${m.netns} missing`, tool: "netns-add", line: m.netns }];
+  const ops: Op[] = [
+    ...(s.deadEntry ? [{ why: `netns ${m.netns} is a dead entry (its namespace is gone)`, tool: "netns-clear" as const, line: m.netns }] : []),
+    ...(s.netnsExists ? [] : [{ why: `netns ${m.netns} missing`, tool: "netns-add" as const, line: m.netns }]),
+  ];
   const fresh = new Set<string>();
   const pairs = [{ host: m.externalVeth, router: ROUTER_EXTERNAL_DEV, bridge: m.externalBridge }, ...m.nics.map((n) => ({ host: n.hostVeth, router: n.routerVeth, bridge: n.bridge }))];
   for (const p of pairs) {
@@ -102,11 +111,13 @@ export function planRouter(m: RouterModel, s: RouterHostState): Op[] {
 
 /**
  * The ops that remove a router: every link inside its namespace (which takes the host-side
- * veth ends with it, synchronously), host-side veths left without a namespace, the namespace.
+ * veth ends with it, synchronously), host-side veths left without a namespace, the namespace
+ * (or its dead entry).
  */
 export function planRouterRemoval(netns: string, hostVeths: readonly string[], s: RouterHostState): Op[] {
   const inside = [...(s.inside?.links.values() ?? [])].filter((l) => l.kind === "veth").map((l) => inNs(netns)(`${l.name} to be removed`, `link del ${l.name}`));
   const peersGone = s.netnsExists ? new Set<string>() : new Set(hostVeths);
   const host = hostVeths.filter((v) => s.node.links.has(v) && (peersGone.has(v) || inside.length === 0)).map((v) => nodeIp(`${v} to be removed`, `link del ${v}`));
-  return [...inside, ...host, ...(s.netnsExists ? [{ why: `netns ${netns} to be removed`, tool: "netns-del" as const, line: netns }] : [])];
+  const entry = s.netnsExists || s.deadEntry === true;
+  return [...inside, ...host, ...(entry ? [{ why: `netns ${netns} to be removed`, tool: "netns-del" as const, line: netns }] : [])];
 }

@@ -8,8 +8,12 @@ export interface VmDiskContext {
   readonly blockStorageID: string;
   /** Local: the qcow2 path on this node. */
   readonly path?: string;
-  /** Ceph: the RBD image. */
-  readonly rbd?: { readonly pool: string; readonly image: string; readonly confPath: string; readonly user?: string };
+  /**
+   * Ceph: the RBD image. `confPath` and `user` are ignored: the agent uses its own
+   * blockStorageAgentConfig.cephBackend (issue #13); controllers of protocol v1 still send
+   * `confPath` for agents that predate that (docs/protocol.md).
+   */
+  readonly rbd?: { readonly pool: string; readonly image: string; readonly confPath?: string; readonly user?: string };
   /** Image format qemu should use: qcow2 for Local, raw for RBD. */
   readonly format: "qcow2" | "raw";
 }

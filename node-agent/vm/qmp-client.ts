@@ -1,7 +1,8 @@
 /**
  * A minimal QMP (QEMU Machine Protocol) client over the VM's unix socket: the agent's way to
- * ask a running qemu who it is (`query-uuid`), how it is (`query-status`), and to press the
- * power button (`system_powerdown`) or stop it (`quit`).
+ * ask a running qemu who it is (`query-uuid`), how it is (`query-status`), to press the
+ * power button (`system_powerdown`), reset it (`system_reset`) or stop it (`quit`). Events
+ * (RESET, SHUTDOWN...) the session receives are kept for `events()`.
  */
 import { connect, type Socket } from "node:net";
 
@@ -11,9 +12,17 @@ export class QmpError extends Error {
   readonly code = "QMP_ERROR" as const;
 }
 
+/** An asynchronous QMP event, e.g. `{ event: "RESET", data: { guest: true } }`. */
+export interface QmpEvent {
+  readonly event: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
 /** One QMP session; `close()` when done. */
 export interface QmpSession {
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
+  /** The events received so far in this session, oldest first. */
+  events(): readonly QmpEvent[];
   close(): void;
 }
 
@@ -47,6 +56,7 @@ class LineSession implements QmpSession {
   #buf = "";
   #waiters: Array<(msg: Record<string, unknown>) => void> = [];
   #queue: Array<Record<string, unknown>> = [];
+  readonly #events: QmpEvent[] = [];
 
   constructor(sock: Socket, timeoutMs: number) {
     this.#sock = sock;
@@ -63,7 +73,10 @@ class LineSession implements QmpSession {
       this.#buf = this.#buf.slice(nl + 1);
       if (!line) continue;
       const msg = JSON.parse(line) as Record<string, unknown>;
-      if ("event" in msg) continue;
+      if ("event" in msg) {
+        this.#events.push(msg as unknown as QmpEvent);
+        continue;
+      }
       const w = this.#waiters.shift();
       if (w) w(msg);
       else this.#queue.push(msg);
@@ -90,6 +103,10 @@ class LineSession implements QmpSession {
       throw new QmpError(`QMP ${command}: ${err.desc ?? "error"}`);
     }
     return reply["return"] as T;
+  }
+
+  events(): readonly QmpEvent[] {
+    return this.#events;
   }
 
   close(): void {

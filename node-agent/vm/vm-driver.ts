@@ -1,9 +1,10 @@
 /**
  * The `systemv0/virtualmachine` driver: qemu with a cloud-init NoCloud seed, one tap per NIC
- * on its network's bridge, graceful power-off, adoption of running VMs after an agent restart.
+ * on its network's bridge, graceful power-off, reboots on request (`humops/restart-requested-at`),
+ * adoption of running VMs after an agent restart.
  *
- * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.log,
- * seed/, seed.iso); see docs/vms.md.
+ * Runtime state lives in `<dataDir>/vms/<hash>/` (vm.json, qemu.pid, qmp.sock, console.sock,
+ * console.log, seed/, seed.iso); see docs/vms.md.
  */
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { runChecked } from "../host/host-runner.js";
 import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
 import type { Accelerator } from "./qemu-args.js";
 import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
-import { findRunning, removeTaps, startVm, stopVm, type QmpOpener } from "./vm-process.js";
+import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode } from "./vm-process.js";
 import { openQmp } from "./qmp-client.js";
 
 /** What the driver keeps in vm.json. */
@@ -25,10 +26,16 @@ interface VmState {
   readonly argvHash?: string;
   readonly taps: readonly string[];
   readonly macs: readonly string[];
+  /** A configuration change waits for a power cycle (kept so the inventory reports it too, not only the apply). */
+  readonly restartRequired?: boolean;
   /** True when the agent stopped the VM (PowerOff or delete); false while it should run. */
   readonly stoppedByAgent: boolean;
   readonly bootTime?: string;
   readonly generation?: number;
+  /** The last `humops/restart-requested-at` value handled: rebooted for, or recorded on a fresh boot. */
+  readonly lastHandledRestartRequestedAt?: string;
+  /** When and how the last requested reboot happened. */
+  readonly lastRestart?: { readonly at: string; readonly mode: RebootMode };
 }
 
 /** Options of the VM driver. */
@@ -53,11 +60,17 @@ export class VmDriver implements ResourceDriver {
   }
 
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
-    const layout = resolveVmLayout(cmd, ctx.node.dataDir, this.#accel);
+    const layout = resolveVmLayout(cmd, ctx.node, this.#accel);
     await mkdir(layout.paths.seedDir, { recursive: true });
     const prev = await readState(layout.paths.stateFile);
     const seedDigest = await this.#writeSeed(layout, prev, ctx);
     let running = await findRunning(layout, this.#qmp);
+    if (running?.status === "shutdown") {
+      // Only a reboot holds a powered-off guest (rebootVm); an agent stopped meanwhile left it so.
+      ctx.log.warn({ resource: cmd.key }, "finishing an interrupted reboot");
+      await finishHeldReboot(layout, this.#qmp);
+      running = await findRunning(layout, this.#qmp);
+    }
     let restartRequired = false;
     if (!layout.powerOn) {
       if (running) await stopVm(layout, this.#timeoutMs, this.#qmp);
@@ -73,11 +86,14 @@ export class VmDriver implements ResourceDriver {
       }
     }
     let bootTime = prev?.bootTime;
-    if (layout.powerOn && !running) {
+    const booted = layout.powerOn && !running;
+    if (booted) {
       await startVm(ctx.runner, layout);
       bootTime = new Date().toISOString();
       running = await findRunning(layout, this.#qmp);
     }
+    const restart = await this.#handleRestartRequest(layout, prev, running !== undefined && !booted, ctx);
+    if (restart.lastRestart !== prev?.lastRestart) running = await findRunning(layout, this.#qmp);
     const state: VmState = {
       key: cmd.key,
       uuid: layout.uuid,
@@ -86,8 +102,10 @@ export class VmDriver implements ResourceDriver {
       taps: layout.nics.map((n) => n.tap),
       macs: layout.nics.map((n) => n.mac),
       stoppedByAgent: !layout.powerOn,
+      ...(restartRequired ? { restartRequired: true } : {}),
       ...(bootTime ? { bootTime } : {}),
       generation: cmd.generation,
+      ...restart,
     };
     await writeFile(layout.paths.stateFile, JSON.stringify(state, null, 2));
     return this.#observe(cmd.key, state, layout.paths, running ? { pid: running.pid, status: running.status } : undefined, restartRequired);
@@ -117,13 +135,32 @@ export class VmDriver implements ResourceDriver {
       state.taps.forEach((t) => ownTaps.add(t));
       if (!knownKeys.has(state.key as ResourceCommand["key"])) orphans.push(`vm-dir:${paths.dir}`);
       const running = await findRunning({ paths, uuid: state.uuid }, this.#qmp).catch(() => undefined);
-      resources.push(this.#observe(state.key, state, paths, running, false));
+      resources.push(this.#observe(state.key, state, paths, running, running !== undefined && state.restartRequired === true));
     }
     const links = await runChecked(ctx.runner, { argv: ["ip", "-j", "link", "show"] });
     for (const l of JSON.parse(links.stdout || "[]") as Array<{ ifname: string }>) {
       if (isHumopsName(l.ifname) && roleOfName(l.ifname) === "tap" && !ownTaps.has(l.ifname)) orphans.push(`tap:${l.ifname}`);
     }
     return { resources, orphans };
+  }
+
+  /**
+   * Handles `humops/restart-requested-at` like Flux's requestedAt: a value other than the last
+   * handled one reboots a VM that was already running (same qemu, same disks). A VM that has
+   * just booted (new, powered on, restarted), or is off, records the value without a reboot.
+   * A removed annotation keeps the last handled value, so putting it back asks nothing.
+   */
+  async #handleRestartRequest(layout: Layout, prev: VmState | undefined, wasRunning: boolean, ctx: DriverContext): Promise<Pick<VmState, "lastHandledRestartRequestedAt" | "lastRestart">> {
+    const requested = layout.restartRequestedAt;
+    const last = prev?.lastRestart !== undefined ? { lastRestart: prev.lastRestart } : {};
+    if (requested === undefined || requested === prev?.lastHandledRestartRequestedAt) {
+      return { ...(prev?.lastHandledRestartRequestedAt !== undefined ? { lastHandledRestartRequestedAt: prev.lastHandledRestartRequestedAt } : {}), ...last };
+    }
+    if (!wasRunning || prev === undefined) return { lastHandledRestartRequestedAt: requested, ...last };
+    ctx.log.info({ resource: layout.key, requestedAt: requested }, "rebooting VM on request");
+    const mode = await rebootVm(layout, this.#timeoutMs, this.#qmp);
+    ctx.log.info({ resource: layout.key, requestedAt: requested, mode }, "VM rebooted");
+    return { lastHandledRestartRequestedAt: requested, lastRestart: { at: new Date().toISOString(), mode } };
   }
 
   async #writeSeed(layout: Layout, prev: VmState | undefined, ctx: DriverContext): Promise<string> {
@@ -147,10 +184,13 @@ export class VmDriver implements ResourceDriver {
       taps: state.taps,
       accelerator: this.#accel,
       consoleLog: paths.consoleLog,
+      consoleSocket: paths.consoleSocket,
       qmpSocket: paths.qmpSocket,
       ...(running ? { pid: running.pid, qmpStatus: running.status } : {}),
       ...(state.bootTime ? { bootTime: state.bootTime } : {}),
       ...(restartRequired ? { restartRequired: true } : {}),
+      ...(state.lastHandledRestartRequestedAt !== undefined ? { lastHandledRestartRequestedAt: state.lastHandledRestartRequestedAt } : {}),
+      ...(state.lastRestart ? { lastRestartAt: state.lastRestart.at, lastRestartMode: state.lastRestart.mode } : {}),
     };
     const base = { key: key as ObservedResource["key"], apiType: this.apiType, details, ...(state.generation !== undefined ? { generation: state.generation } : {}) };
     if (running) return { ...base, state: "Running" };

@@ -9,10 +9,11 @@ import { bridgeName, tapName } from "../../schemas/host-names.js";
 import { parseBytes, parseVcpus } from "../../schemas/quantity.js";
 import type { VirtualMachine } from "../../schemas/generated/virtualmachine.js";
 import type { ResourceCommand } from "../../schemas/protocol-types.js";
+import type { NodeEnvironment } from "../driver.js";
 import type { SeedInput } from "./cloud-init.js";
-import type { VmContext } from "./context.js";
+import type { VmContext, VmDiskContext } from "./context.js";
 import { deriveMac, deriveUuid, vmDirName } from "./identity.js";
-import { buildQemuArgv, type Accelerator } from "./qemu-args.js";
+import { buildQemuArgv, qemuIdentityArgv, type Accelerator, type QemuDisk, type QemuLaunch } from "./qemu-args.js";
 
 /** A VM's spec as the schema has it. */
 export type VmSpec = VirtualMachine["spec"];
@@ -24,6 +25,8 @@ export interface VmPaths {
   readonly pidFile: string;
   readonly qmpSocket: string;
   readonly consoleLog: string;
+  /** The serial console's socket; absent on disk for VMs started before it existed. */
+  readonly consoleSocket: string;
   readonly seedDir: string;
   readonly seedIso: string;
 }
@@ -35,11 +38,13 @@ export interface VmLayout {
   readonly name: string;
   readonly powerOn: boolean;
   readonly autoRestart: boolean;
+  /** `humops/restart-requested-at`: a value not handled yet reboots the running VM. */
+  readonly restartRequestedAt?: string;
   readonly paths: VmPaths;
   readonly nics: readonly { readonly tap: string; readonly bridge: string; readonly mac: string; readonly networkID: string }[];
   readonly seed: SeedInput;
   readonly argv: [string, ...string[]];
-  /** sha256 of the argv: a running VM whose hash differs needs a restart to apply the change. */
+  /** sha256 of the identity argv (qemu-args.ts): a running VM whose hash differs needs a restart to apply the change. */
   readonly argvHash: string;
 }
 
@@ -54,24 +59,42 @@ export function vmPaths(dataDir: string, group: string, namespace: string, id: s
   const dir = join(dataDir, "vms", vmDirName(group, namespace, id));
   if (dir.includes(",")) throw new InvalidVmSpecError(`data directory ${dataDir} contains ',', which qemu's options cannot hold`);
   const paths = vmPathsIn(dir);
-  if (Buffer.byteLength(paths.qmpSocket) > 107) throw new InvalidVmSpecError(`QMP socket path ${paths.qmpSocket} is longer than a unix socket allows (107 bytes): use a shorter dataDir`);
+  for (const sock of [paths.qmpSocket, paths.consoleSocket]) {
+    if (Buffer.byteLength(sock) > 107) throw new InvalidVmSpecError(`socket path ${sock} is longer than a unix socket allows (107 bytes): use a shorter dataDir`);
+  }
   return paths;
 }
 
 /** The files of a VM whose runtime directory is `dir`. */
 export function vmPathsIn(dir: string): VmPaths {
   const p = (f: string) => join(dir, f);
-  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), seedDir: p("seed"), seedIso: p("seed.iso") };
+  return { dir, stateFile: p("vm.json"), pidFile: p("qemu.pid"), qmpSocket: p("qmp.sock"), consoleLog: p("console.log"), consoleSocket: p("console.sock"), seedDir: p("seed"), seedIso: p("seed.iso") };
+}
+
+/** What of the node a VM's layout depends on: where its files go and how it reaches Ceph. */
+export type VmHost = Pick<NodeEnvironment, "dataDir" | "ceph">;
+
+/**
+ * The disk as qemu opens it on this node. An RBD disk gets this node's Ceph config and client
+ * id (blockStorageAgentConfig.cephBackend), never the command's: the controller cannot know
+ * where a node keeps ceph.conf (issue #13).
+ */
+function qemuDisk(d: VmDiskContext, ceph: VmHost["ceph"]): QemuDisk {
+  if (!d.rbd) return { blockStorageID: d.blockStorageID, format: d.format, ...(d.path !== undefined ? { path: d.path } : {}) };
+  if (!ceph) throw new InvalidVmSpecError(`disk ${d.blockStorageID} is a Ceph RBD image, but this node's agent config has no blockStorageAgentConfig.cephBackend`);
+  // qemu's rbd: filename separates options with ':' and -drive options with ','.
+  if (/[,:]/.test(ceph.confPath)) throw new InvalidVmSpecError(`cephBackend.configPath ${ceph.confPath} contains ',' or ':', which qemu's rbd drive option cannot hold`);
+  return { blockStorageID: d.blockStorageID, format: "raw", rbd: { pool: d.rbd.pool, image: d.rbd.image, confPath: ceph.confPath, ...(ceph.user ? { user: ceph.user } : {}) } };
 }
 
 /** Resolves `cmd` for this node. Throws InvalidVmSpecError on what can never work. */
-export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerator: Accelerator): VmLayout {
+export function resolveVmLayout(cmd: ResourceCommand, host: VmHost, accelerator: Accelerator): VmLayout {
   const spec = cmd.spec as unknown as VmSpec;
   const ctx = cmd.context as unknown as VmContext;
   const group = cmd.group ?? "";
   const ns = cmd.namespace ?? "";
   const uuid = spec.uuid ?? ctx.uuid ?? deriveUuid(cmd.key);
-  const paths = vmPaths(dataDir, group, ns, cmd.id);
+  const paths = vmPaths(host.dataDir, group, ns, cmd.id);
   const nics = (spec.nics ?? []).map((n, i) => ({
     tap: tapName(group, ns, cmd.id, i),
     bridge: bridgeName(group, ns, n.networkID),
@@ -91,22 +114,26 @@ export function resolveVmLayout(cmd: ResourceCommand, dataDir: string, accelerat
     })),
   };
   const name = `hm-${vmDirName(group, ns, cmd.id).slice(0, 12)}`;
-  const argv = buildQemuArgv({
+  const launch: QemuLaunch = {
     name,
     uuid,
     accelerator,
     vcpus: vcpusOf(spec),
     memoryMiB: memoryMiBOf(spec),
-    disks: ctx.disks ?? [],
+    disks: (ctx.disks ?? []).map((d) => qemuDisk(d, host.ceph)),
     nics: nics.map((n) => ({ tap: n.tap, mac: n.mac })),
     seedIso: paths.seedIso,
     consoleLog: paths.consoleLog,
+    consoleSocket: paths.consoleSocket,
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
-  });
-  const argvHash = createHash("sha256").update(argv.join("\0")).digest("hex");
+  };
+  const argv = buildQemuArgv(launch);
+  const argvHash = createHash("sha256").update(qemuIdentityArgv(launch).join("\0")).digest("hex");
   const autoRestart = cmd.annotations["humops/restart-policy"] === "Auto";
-  return { key: cmd.key, uuid, name, powerOn: spec.actionState !== "PowerOff", autoRestart, paths, nics, seed, argv, argvHash };
+  const requested = cmd.annotations["humops/restart-requested-at"];
+  const restart = requested !== undefined ? { restartRequestedAt: requested } : {};
+  return { key: cmd.key, uuid, name, powerOn: spec.actionState !== "PowerOff", autoRestart, ...restart, paths, nics, seed, argv, argvHash };
 }
 
 function prefixOf(ctx: VmContext, networkID: string): number {

@@ -61,24 +61,84 @@ export async function startVm(runner: HostRunner, layout: VmLayout): Promise<voi
   }
   await rm(layout.paths.pidFile, { force: true });
   await rm(layout.paths.qmpSocket, { force: true });
+  await rm(layout.paths.consoleSocket, { force: true });
   await runChecked(runner, { argv: layout.argv, timeoutMs: 60_000 });
 }
 
+/** How often stopVm presses the power button again while the guest runs. */
+export const POWER_BUTTON_REPRESS_MS = 10_000;
+
 /**
- * Stops a VM gracefully: the ACPI power button (`system_powerdown`), then, after
- * `timeoutMs`, qemu's own `quit` (a hard stop through qemu, never a bare SIGKILL).
- * Resolves true when the guest shut itself down, false when it had to be quit.
+ * Stops a VM gracefully: the ACPI power button (`system_powerdown`), pressed again every
+ * `repressMs` while the guest runs, then, after `timeoutMs`, qemu's own `quit` (a hard stop
+ * through qemu, never a bare SIGKILL). The button is pressed again because a guest ignores it
+ * until its handler listens (systemd-logind, acpid): a press during boot is lost, and one
+ * press would leave such a guest to be quit (issue #13). Resolves true when the guest shut
+ * itself down, false when it had to be quit. Throws QmpError when the first press fails.
  */
-export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp): Promise<boolean> {
+export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp, repressMs = POWER_BUTTON_REPRESS_MS): Promise<boolean> {
   const pid = await livePid(layout.paths);
   if (pid === undefined) return true;
-  await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
-  if (await waitExit(pid, timeoutMs)) return true;
+  const press = () => withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
+  await press();
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await waitExit(pid, Math.min(repressMs, end - Date.now()))) return true;
+    if (Date.now() >= end) break;
+    // qemu may be exiting between the check and the press: a failed re-press is not an error.
+    await press().catch(() => undefined);
+  }
   await withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("quit")).catch(() => undefined);
   if (await waitExit(pid, 10_000)) return false;
   process.kill(pid, "SIGTERM");
   await waitExit(pid, 10_000);
   return false;
+}
+
+/** How a reboot went: the guest shut down (or reset itself) on the ACPI power button, or it had to be reset. */
+export type RebootMode = "AcpiPowerButton" | "Reset";
+
+/**
+ * Reboots a running VM in place (`humops/restart-requested-at`, docs/vms.md): the same qemu
+ * process, the same disks. QMP has no ACPI reboot, so qemu is told to pause instead of exit
+ * when the guest powers off (`set-action shutdown=pause`), the power button is pressed, and
+ * once the guest has shut down (or reset itself) or `timeoutMs` passed, qemu resets the
+ * machine and runs it again; the shutdown action is restored in every case.
+ */
+export async function rebootVm(layout: Pick<VmLayout, "paths">, timeoutMs: number, qmp: QmpOpener = openQmp): Promise<RebootMode> {
+  return withQmp(qmp, layout.paths.qmpSocket, async (s) => {
+    await s.execute("set-action", { shutdown: "pause" });
+    try {
+      await s.execute("system_powerdown");
+      const end = Date.now() + timeoutMs;
+      let mode: RebootMode = "Reset";
+      while (Date.now() < end) {
+        if (s.events().some((e) => e.event === "RESET" && e.data?.["guest"] === true)) return "AcpiPowerButton";
+        if ((await s.execute<{ status: string }>("query-status")).status === "shutdown") {
+          mode = "AcpiPowerButton";
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await s.execute("system_reset");
+      if ((await s.execute<{ status: string }>("query-status")).status !== "running") await s.execute("cont");
+      return mode;
+    } finally {
+      await s.execute("set-action", { shutdown: "poweroff" });
+    }
+  });
+}
+
+/**
+ * Finishes a reboot that was interrupted (the agent stopped while the guest was down and qemu
+ * held it, QMP status `shutdown`): restores the shutdown action, resets and runs the machine.
+ */
+export async function finishHeldReboot(layout: Pick<VmLayout, "paths">, qmp: QmpOpener = openQmp): Promise<void> {
+  await withQmp(qmp, layout.paths.qmpSocket, async (s) => {
+    await s.execute("set-action", { shutdown: "poweroff" });
+    await s.execute("system_reset");
+    if ((await s.execute<{ status: string }>("query-status")).status !== "running") await s.execute("cont");
+  });
 }
 
 /** Removes the VM's taps (ignores taps already gone). */

@@ -40,6 +40,13 @@ function nsKey(r: DesiredResource, apiType: "systemv0/network" | "systemv0/block
   return resourceKey({ apiType, id, group: r.group, namespace: r.namespace });
 }
 
+/**
+ * Sent as `disks[].rbd.confPath` only for v1 agents that predate issue #13. Agents now ignore it
+ * and open the image with their own cephBackend config and client id: where a node keeps
+ * ceph.conf is the node's business (docs/protocol.md).
+ */
+const LEGACY_CEPH_CONF = "/etc/ceph/ceph.conf";
+
 function vmContext(r: DesiredResource, input: ContextInput): Record<string, unknown> {
   const networks: Record<string, unknown> = {};
   for (const nic of list(r.spec["nics"])) {
@@ -50,7 +57,7 @@ function vmContext(r: DesiredResource, input: ContextInput): Record<string, unkn
   const disks = ids.map((id) => {
     const location = s(observedOf(nsKey(r, "systemv0/blockstorage", id), input)?.details["location"]);
     const rbd = /^rbd:([^/]+)\/([^@]+)$/.exec(location);
-    if (rbd !== null) return { blockStorageID: id, rbd: { pool: rbd[1]!, image: rbd[2]!, confPath: "/etc/ceph/ceph.conf" }, format: "raw" };
+    if (rbd !== null) return { blockStorageID: id, rbd: { pool: rbd[1]!, image: rbd[2]!, confPath: LEGACY_CEPH_CONF }, format: "raw" };
     return { blockStorageID: id, ...(location ? { path: location } : {}), format: "qcow2" };
   });
   return { disks, networks };

@@ -15,6 +15,10 @@ export const HUMOPS_ANNOTATION_PREFIX = "humops/";
 export const DELETION_POLICY = "humops/deletion-policy";
 /** `humops/restart-policy: Auto` lets a running VM restart by itself for an update. */
 export const RESTART_POLICY = "humops/restart-policy";
+/** `humops/restart-requested-at`: a changed value reboots the running VM in place (docs/vms.md). */
+export const RESTART_REQUESTED_AT = "humops/restart-requested-at";
+/** The status detail where the agent records the last restart request it handled. */
+export const LAST_HANDLED_RESTART = "lastHandledRestartRequestedAt";
 
 function appliedAnnotations(apiType: ApiType, a: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,6 +43,20 @@ function identity(key: ResourceKey, apiType: ApiType, id: string | undefined, gr
   return out;
 }
 
+/**
+ * The restart request of a VM as a field change when it is not handled yet, like Flux's
+ * requestedAt: the desired value against the last handled one (status details), else the
+ * last applied annotation. A removed request asks nothing; unknown applied state asks nothing.
+ */
+function restartRequest(d: DesiredResource, a: AppliedResource): FieldChange | undefined {
+  const want = d.meta.annotations?.[RESTART_REQUESTED_AT];
+  if (d.apiType !== "systemv0/virtualmachine" || want === undefined) return undefined;
+  const handled = a.details[LAST_HANDLED_RESTART];
+  const old = typeof handled === "string" ? handled : a.annotations?.[RESTART_REQUESTED_AT];
+  if (old === want || (typeof handled !== "string" && a.annotations === undefined)) return undefined;
+  return { path: `meta.annotations.${RESTART_REQUESTED_AT}`, pointer: "/meta/annotations/humops~1restart-requested-at", ...(old !== undefined ? { old } : {}), new: want };
+}
+
 function changedFields(d: DesiredResource, a: AppliedResource): FieldChange[] {
   const opts = { isSystemFilled: (p: string) => isSystemFilled(d.apiType, p) };
   const fields: FieldChange[] = [];
@@ -51,6 +69,8 @@ function changedFields(d: DesiredResource, a: AppliedResource): FieldChange[] {
   if (want !== undefined && a.node !== undefined && want !== a.node) {
     fields.push({ path: "node", pointer: "/node", old: a.node, new: want, forcesReplace: true });
   }
+  const request = restartRequest(d, a);
+  if (request !== undefined) fields.push(request);
   return fields.map((f) => (f.forcesReplace || !forcesReplace(d.apiType, f.pointer, f.old, f.new) ? f : { ...f, forcesReplace: true }));
 }
 
@@ -59,9 +79,13 @@ function updateOrReplace(d: DesiredResource, a: AppliedResource, fields: FieldCh
   const base = { ...identity(d.key, d.apiType, d.id, d.group, d.namespace), ...(node !== undefined ? { node } : {}), fields };
   if (fields.some((f) => f.forcesReplace)) return { ...base, action: "replace", destructive: true };
   const restart = a.state === "Running" && fields.some((f) => needsRestart(d.apiType, f.pointer));
-  if (!restart) return { ...base, action: "update", destructive: false };
-  const auto = d.meta.annotations?.[RESTART_POLICY] === "Auto";
-  return { ...base, action: "update", destructive: false, restartRequired: !auto, ...(auto ? { autoRestart: true } : {}) };
+  const auto = restart && d.meta.annotations?.[RESTART_POLICY] === "Auto";
+  // A requested reboot happens only to a VM that runs and stays on; an automatic restart boots it anyway.
+  const runs = a.state !== "Stopped" && d.spec["actionState"] !== "PowerOff";
+  const reboot = !auto && runs && fields.some((f) => f.pointer === "/meta/annotations/humops~1restart-requested-at");
+  const rebootNote = reboot ? { reboot: true } : {};
+  if (!restart) return { ...base, action: "update", destructive: false, ...rebootNote };
+  return { ...base, action: "update", destructive: false, restartRequired: !auto, ...(auto ? { autoRestart: true } : {}), ...rebootNote };
 }
 
 /** The delete of an applied resource; a Retain disk keeps its data and is not destructive. */

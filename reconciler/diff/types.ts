@@ -48,6 +48,8 @@ export interface Change {
   readonly restartRequired?: boolean;
   /** The VM restarts by itself for this update (`humops/restart-policy: Auto`). */
   readonly autoRestart?: boolean;
+  /** The running VM reboots in place for a new `humops/restart-requested-at` value (not a replace). */
+  readonly reboot?: boolean;
   /** A delete that keeps the data (`humops/deletion-policy: Retain`). */
   readonly retain?: boolean;
 }

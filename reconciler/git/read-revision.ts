@@ -1,6 +1,6 @@
 /**
  * Reads one revision of a local manifests repository for `humops plan` with isomorphic-git:
- * resolves a ref, sha or `WORKTREE`, lists the manifest files under the manifests path with
+ * resolves a revision as git spells it (`main~2`, `origin/main`, a short sha) or `WORKTREE`, lists the manifest files under the manifests path with
  * their blob ids, and reads only the blobs the caller has not parsed yet. Adapter: the only
  * plan-side module that reads git objects (besides read-status.ts).
  */
@@ -11,6 +11,7 @@ import { IGNORE_FILE, selectManifestPaths } from "../manifest/select-manifest-pa
 import type { ManifestFile } from "../manifest/types.js";
 import { readManifestTree } from "../source/fs-tree.js";
 import { GitSourceError } from "./errors.js";
+import { parseRevision } from "./parse-revision.js";
 import { locateRepo } from "./repo-location.js";
 
 /** The revision spelling for the working tree (files on disk, uncommitted changes included). */
@@ -30,18 +31,65 @@ export function openRepo(path: string): RepoHandle {
   return { gitdir: loc.gitdir, dir: loc.dir, cache: {} };
 }
 
-/** Resolves a branch, tag, remote ref (`origin/main`), `HEAD` or (abbreviated) sha to a commit sha; GitSourceError when none matches. */
-export async function resolveRevision(repo: RepoHandle, rev: string): Promise<string> {
+const NOT_FOUND = "no branch, tag, remote branch or commit of that name";
+
+/** The object `name` names: a ref (git's order: exact, refs/, tags, heads, remotes), else an abbreviated sha. */
+async function resolveName(repo: RepoHandle, rev: string, name: string): Promise<string> {
   try {
-    return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: rev });
+    return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: name });
   } catch (e: unknown) {
-    if (!/^[0-9a-f]{4,40}$/i.test(rev)) throw new GitSourceError(`unknown revision "${rev}"`, repo.gitdir, { cause: e });
+    if (!/^[0-9a-f]{4,40}$/i.test(name)) throw new GitSourceError(`unknown revision "${rev}": ${NOT_FOUND}`, repo.gitdir, { cause: e });
     try {
-      return await git.expandOid({ fs, gitdir: repo.gitdir, oid: rev.toLowerCase(), cache: repo.cache });
+      return await git.expandOid({ fs, gitdir: repo.gitdir, oid: name.toLowerCase(), cache: repo.cache });
     } catch (e2: unknown) {
-      throw new GitSourceError(`unknown revision "${rev}"`, repo.gitdir, { cause: e2 });
+      const why = (e2 as { code?: string }).code === "AmbiguousError" ? `the short sha ${name} names several objects; give more digits` : NOT_FOUND;
+      throw new GitSourceError(`unknown revision "${rev}": ${why}`, repo.gitdir, { cause: e2 });
     }
   }
+}
+
+/** The commit `oid` is or points to (annotated tags peeled, tags of tags too). */
+async function peelToCommit(repo: RepoHandle, rev: string, oid: string): Promise<{ oid: string; parents: readonly string[] }> {
+  for (;;) {
+    let obj: Awaited<ReturnType<typeof git.readObject>>;
+    try {
+      obj = await git.readObject({ fs, gitdir: repo.gitdir, oid, format: "parsed", cache: repo.cache });
+    } catch (e: unknown) {
+      throw new GitSourceError(`unknown revision "${rev}": ${NOT_FOUND}`, repo.gitdir, { cause: e });
+    }
+    if (obj.type === "commit") return { oid, parents: (obj.object as { parent: string[] }).parent };
+    if (obj.type !== "tag") throw new GitSourceError(`unknown revision "${rev}": a ${obj.type}, not a commit`, repo.gitdir);
+    oid = (obj.object as { object: string }).object;
+  }
+}
+
+/** `name` and the hops walked so far, as git would spell them (`main~5`, `HEAD~1^2`). */
+function spell(name: string, hops: readonly number[]): string {
+  return hops.reduce((s, h) => (h !== 1 ? `${s}^${h}` : /~\d+$/.test(s) ? s.replace(/~(\d+)$/, (_, n: string) => `~${Number(n) + 1}`) : `${s}~1`), name);
+}
+
+/**
+ * Resolves a revision as git spells it (parse-revision.ts: a branch, tag, remote branch such as
+ * `origin/main`, full ref, `HEAD`, a full or abbreviated sha, then any chain of `~N` and `^N`)
+ * to a commit sha. Throws GitSourceError naming the revision and why when it does not resolve.
+ */
+export async function resolveRevision(repo: RepoHandle, rev: string): Promise<string> {
+  const parsed = parseRevision(rev);
+  if ("invalid" in parsed) throw new GitSourceError(`unknown revision "${rev}": ${parsed.invalid}`, repo.gitdir);
+  let commit = await peelToCommit(repo, rev, await resolveName(repo, rev, parsed.name));
+  const hops: number[] = [];
+  for (const step of parsed.steps) {
+    for (let i = 0; i < step.times && step.parent > 0; i++) {
+      const next = commit.parents[step.parent - 1];
+      if (next === undefined) {
+        const which = step.parent === 1 ? "no parent" : `no parent ${step.parent}`;
+        throw new GitSourceError(`unknown revision "${rev}": ${commit.oid.slice(0, 7)} (${spell(parsed.name, hops)}) has ${which}`, repo.gitdir);
+      }
+      hops.push(step.parent);
+      commit = await peelToCommit(repo, rev, next);
+    }
+  }
+  return commit.oid;
 }
 
 /** The full message of `commit`. */

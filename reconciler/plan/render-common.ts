@@ -35,6 +35,7 @@ export function changeNotes(c: PlannedChange | Change): string {
   if (c.node) notes.push(`node ${c.node}`);
   if (c.restartRequired) notes.push("restart required");
   if (c.autoRestart) notes.push("restarts automatically");
+  if (c.reboot) notes.push("reboots (restart requested)");
   if (c.retain) notes.push("data retained");
   return notes.length ? ` (${notes.join(", ")})` : "";
 }

@@ -32,6 +32,7 @@ function changeJson(c: Change & { step?: number; phase?: string; blocked?: boole
     ...(c.phase !== undefined ? { phase: c.phase } : {}),
     ...(c.restartRequired !== undefined ? { restartRequired: c.restartRequired } : {}),
     ...(c.autoRestart !== undefined ? { autoRestart: c.autoRestart } : {}),
+    ...(c.reboot !== undefined ? { reboot: c.reboot } : {}),
     ...(c.retain !== undefined ? { retain: c.retain } : {}),
     ...(c.blocked ? { blocked: true, reason: c.reason, message: c.message } : {}),
   };

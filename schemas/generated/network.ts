@@ -55,9 +55,9 @@ export interface Network {
    */
   spec: {
     /**
-     * The VXLAN VNI or VLAN id of the network: a number as a string ("100", humstack's form) or an integer (100). 1-16777215; a VLAN id must be 1-4094.
+     * The VXLAN VNI or VLAN id of the network: a number as a string ("100", humstack's form) or an integer (100); required, 1-16777215 for a VXLAN network and 1-4094 for a VLAN one. A Bridge network (also one without networkv0/network_type) does not use it, as humstack did not: any string of at most 253 printable characters or any number is accepted there, "0" included, or none.
      */
-    id: string | number;
+    id?: string | number;
     /**
      * The IPv4 network of the virtual network, e.g. 10.0.0.0/24.
      */

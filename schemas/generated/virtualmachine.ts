@@ -29,7 +29,7 @@ export interface VirtualMachine {
      */
     namespace: string;
     /**
-     * Annotations: key/value strings. The keys humstack defines for virtualmachine are checked (see each key); humops' own keys start with humops/ and only the known ones are allowed (humops/restart-policy), so a typo is an error; any other key (your own, or one humstack's agents set) is kept as a string.
+     * Annotations: key/value strings. The keys humstack defines for virtualmachine are checked (see each key); humops' own keys start with humops/ and only the known ones are allowed (humops/restart-policy, humops/restart-requested-at), so a typo is an error; any other key (your own, or one humstack's agents set) is kept as a string.
      */
     annotations?: {
       /**
@@ -41,8 +41,12 @@ export interface VirtualMachine {
        */
       "humops/restart-policy"?: "Manual" | "Auto";
       /**
+       * humops: a reboot request, like Flux's requestedAt: any string (a timestamp is usual). When the value changes, the running VM is rebooted in place (the ACPI power button with qemu told to reset instead of exit, then a hard reset after the agent's power-off timeout); same qemu process, same disks. The status shows the last handled value (details.lastHandledRestartRequestedAt). A VM created with the annotation, or powered off, records the value without a reboot.
+       */
+      "humops/restart-requested-at"?: string;
+      /**
        * This interface was referenced by `undefined`'s JSON-Schema definition
-       * via the `patternProperty` "^humops/(?!(?:restart-policy)$)".
+       * via the `patternProperty` "^humops/(?!(?:restart-policy|restart-requested-at)$)".
        *
        * The value of an annotation that humops does not interpret (users' own keys, and keys humstack's agents set such as networkv0/bridge_name or bs-download-host): any string.
        */

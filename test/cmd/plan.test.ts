@@ -170,6 +170,54 @@ Plan("manifests-example/ci/plan-pr.sh: passes with changes, fails on an invalid 
   assert.match(bad.out, "#### :x: Errors");
 });
 
+Plan("--base/--head/--observed take what git takes: main~2, HEAD^, tags, origin/main, chains (issue #13)", async () => {
+  const { dir, first } = await makeRepo();
+  dirs.push(dir);
+  writeFileSync(join(dir, "infra/02-pool.yaml"), readFileSync(join(BASE, "02-pool.yaml"), "utf8").replace("exbr0", "exbr1"));
+  const second = await commitAll(dir, "rename the external bridge");
+  await git.tag({ fs, dir, ref: "v1", object: first });
+  await git.annotatedTag({ fs, dir, ref: "v2", object: second, message: "release 2", tagger: author });
+  writeFileSync(join(dir, "README.md"), "still not a manifest\n");
+  const third = await commitAll(dir, "readme");
+  await git.writeRef({ fs, dir, ref: "refs/remotes/origin/main", value: second });
+  const json = async (...args: string[]) => {
+    const r = await humops(["plan", "--repo", dir, "--path", "infra", "--format", "json", ...args]);
+    assert.ok(r.code === 0 || r.code === 2, `${args.join(" ")}: exit ${r.code} ${r.err}`);
+    return JSON.parse(r.out) as { base: string | null; head: string; summary: { replace: number } };
+  };
+  const p1 = await json("--base", "main~2");
+  assert.equal([p1.base, p1.head, p1.summary.replace], [first, third, 1]);
+  const p2 = await json("--base", "HEAD~2", "--head", "HEAD^");
+  assert.equal([p2.base, p2.head], [first, second]);
+  const p3 = await json("--base", "v1", "--head", "v2");
+  assert.equal([p3.base, p3.head], [first, second]);
+  const p4 = await json("--base", "origin/main^", "--head", "origin/main");
+  assert.equal([p4.base, p4.head], [first, second]);
+  const p5 = await json("--base", `${third.slice(0, 7)}~1^`, "--head", "v2^{}");
+  assert.equal([p5.base, p5.head], [first, second]);
+  // --observed takes a revision of the status branch too: status^ is the one before the last.
+  const files = (id: string) => new Map([["groups/g1/namespaces/ns1/virtualmachine/vm1.yaml", `apiType: systemv0/virtualmachine\nid: ${id}\ngroup: g1\nnamespace: ns1\nsource:\n  path: x.yaml\nstate: Running\nnode: n1\nready: true\n`]]);
+  const s1 = await git.commit({ fs, dir, ref: "refs/heads/status", tree: await writeFilesTree(join(dir, ".git"), files("old1")), parent: [], author, message: "status 1\n" });
+  await git.commit({ fs, dir, ref: "refs/heads/status", tree: await writeFilesTree(join(dir, ".git"), files("old2")), parent: [s1], author, message: "status 2\n" });
+  const deletes = async (rev: string) => {
+    const r = await humops(["plan", "--repo", dir, "--path", "infra", "--format", "json", "--observed", rev]);
+    return (JSON.parse(r.out) as { changes: Array<{ action: string; id: string }> }).changes.filter((c) => c.action === "delete").map((c) => c.id);
+  };
+  assert.equal(await deletes("status^"), ["old1"]);
+  assert.equal(await deletes("status~0"), ["old2"]);
+});
+
+Plan("a revision that does not resolve: exit 1, and the error says why", async () => {
+  const { dir } = await makeRepo();
+  dirs.push(dir);
+  const r = await humops(["plan", "--repo", dir, "--base", "main~5"]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /unknown revision "main~5": [0-9a-f]{7} \(main\) has no parent/);
+  const s = await humops(["plan", "--repo", dir, "--head", "main@{1}"]);
+  assert.is(s.code, 1);
+  assert.match(s.err, "reflog and upstream spellings");
+});
+
 Plan("an unknown revision is an error: exit 1 with a message", async () => {
   const { dir } = await makeRepo();
   dirs.push(dir);

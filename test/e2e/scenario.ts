@@ -5,6 +5,7 @@
  * fetches the entity through node1's download API), and a router
  * on node1 binding external IP 203.0.113.10 to VM A. Each VM's NIC lists the other VM as its
  * nameserver: the tiny guest pings its nameservers and logs `humops-guest: ping ADDR ok`.
+ * With `ceph`, VM C on node2 boots from a Ceph disk that node1 downloads into RBD (issue #13).
  */
 
 /** Addresses the test checks. */
@@ -13,6 +14,7 @@ export const NET = {
   gateway: "198.19.10.254",
   vmA: "198.19.10.11",
   vmB: "198.19.10.12",
+  vmC: "198.19.10.13",
   externalIP: "203.0.113.10",
   natGatewayIP: "203.0.113.2",
   externalGateway: "203.0.113.254",
@@ -25,6 +27,8 @@ export interface ScenarioOptions {
   readonly externalBridge: string;
   /** actionState per VM id; default PowerOn. */
   readonly power?: Readonly<Record<string, "PowerOn" | "PowerOff">>;
+  /** Add VM C on node2 booting from Ceph disk diskc (made on node1 from HTTP). */
+  readonly ceph?: boolean;
 }
 
 const meta = (apiType: string, id: string, group?: string, ns?: string, annotations?: Record<string, string>): string =>
@@ -37,10 +41,10 @@ const meta = (apiType: string, id: string, group?: string, ns?: string, annotati
     ...(annotations ? ["  annotations:", ...Object.entries(annotations).map(([k, v]) => `    ${k}: ${v}`)] : []),
   ].join("\n");
 
-/** A disk on `node`: from HTTP `url`, or from image `image`:latest. */
-export function disk(group: string, id: string, node: string, from: { url: string } | { image: string }): string {
+/** A disk on `node`: from HTTP `url`, or from image `image`:latest; Local unless `ceph`. */
+export function disk(group: string, id: string, node: string, from: ({ url: string } | { image: string }) & { ceph?: boolean }): string {
   const source = "url" in from ? ["    type: HTTP", "    http:", `      url: ${from.url}`] : ["    type: BaseImage", "    baseImage:", `      imageName: ${from.image}`, "      tag: latest"];
-  const ann = { "blockstoragev0/node_name": node, "blockstoragev0/type": "Local" };
+  const ann = { "blockstoragev0/node_name": node, "blockstoragev0/type": from.ceph ? "Ceph" : "Local" };
   return [meta("systemv0/blockstorage", id, group, "ns1", ann), "spec:", "  requestSize: 64M", "  limitSize: 64M", "  from:", ...source, ""].join("\n");
 }
 
@@ -82,7 +86,8 @@ export function baseFiles(group: string, vni = "4100"): Record<string, string> {
   };
 }
 
-function externalFiles(o: ScenarioOptions): Record<string, string> {
+/** The external IP pool, external IP eip1 and router vr1 on node1. */
+export function externalFiles(o: Pick<ScenarioOptions, "group" | "externalBridge">): Record<string, string> {
   return {
     "10-external.yaml": [
       meta("corev0/externalippool", `pool${o.group}`),
@@ -140,5 +145,11 @@ export function scenarioFiles(o: ScenarioOptions): Record<string, string> {
     "50-disks.yaml": [disk(g, "diska", "node1", { image: "tiny" }), "---", disk(g, "diskb", "node2", { image: "tiny" })].join("\n"),
     "60-vma.yaml": vm(g, { id: "vma", node: "node1", disk: "diska", address: NET.vmA, peer: NET.vmB, power: power("vma") }),
     "61-vmb.yaml": vm(g, { id: "vmb", node: "node2", disk: "diskb", address: NET.vmB, peer: NET.vmA, power: power("vmb") }),
+    ...(o.ceph
+      ? {
+          // The disk is made on node1, the VM runs on node2: the drive must use node2's Ceph config.
+          "70-ceph.yaml": [disk(g, "diskc", "node1", { url: o.imageUrl, ceph: true }), "---", vm(g, { id: "vmc", node: "node2", disk: "diskc", address: NET.vmC, peer: NET.vmA, power: power("vmc") })].join("\n"),
+        }
+      : {}),
   };
 }

@@ -1,7 +1,8 @@
 // Issue #7: the whole product on two netns nodes with real guests. Manifests pushed to a git
 // http-backend server; the real `humops controller` and two real `humops agent` processes
 // (one per node netns) over a real nats-server; VXLAN overlay, HTTP disk -> image entity ->
-// image -> BaseImage overlay, router with an external IP, qemu TCG guests (docs/e2e.md).
+// image -> BaseImage overlay, router with an external IP, qemu TCG guests (docs/e2e.md); and a
+// single-node Ceph cluster with each node's ceph.conf in a non-default place (issue #13).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -10,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotHost, findLeaks, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
-import { isHumopsName } from "../../schemas/host-names.js";
+import { isHumopsName, routerNetnsName } from "../../schemas/host-names.js";
 import { readText, startCluster, waitFor, type E2eCluster } from "../helpers/e2e-cluster.js";
 import { NET, scenarioFiles } from "./scenario.js";
 
@@ -21,7 +22,7 @@ let before: HostSnapshot;
 let group: string;
 
 const vmPath = (id: string): string => `groups/${group}/namespaces/ns1/virtualmachine/${id}.yaml`;
-const files = (power: Record<string, "PowerOn" | "PowerOff"> = {}) => scenarioFiles({ group, imageUrl: c.imageUrl, externalBridge: BRIDGE, power });
+const files = (power: Record<string, "PowerOn" | "PowerOff"> = {}) => scenarioFiles({ group, imageUrl: c.imageUrl, externalBridge: BRIDGE, power, ceph: true });
 
 /** The VM's status once it is Running and ready with a pid (and, when given, a pid other than `not`). */
 async function running(id: string, timeoutMs: number, not?: number): Promise<{ pid: number; consoleLog: string }> {
@@ -62,7 +63,7 @@ async function explained<T>(fn: () => Promise<T>): Promise<T> {
 // `finally`), and a missing prerequisite (nats-server, git, qemu) must fail the file.
 e2e("the cluster starts: servers, controller and both agents registered", async () => {
   before = await snapshotHost();
-  c = await startCluster({ externalBridge: BRIDGE });
+  c = await startCluster({ externalBridge: BRIDGE, ceph: true });
   group = `g${c.tag}`;
   for (const [name, a] of c.agents) assert.ok(a.proc && isAlive(a.proc.pid), `agent ${name} runs`);
   assert.ok(isAlive(c.controllerPid), "controller runs");
@@ -85,6 +86,25 @@ e2e("both guests boot with the addresses cloud-init gave them and ping each othe
     await consoleShows(b.consoleLog, `humops-guest: ping ${NET.vmA} ok`, 1, 60_000);
     // What the final leak check looks for is there now: bridge, vxlan and tap on each node.
     for (const [name, agent] of c.agents) assert.ok((await humopsLinks(agent.node)).length >= 3, `${name}: ${await humopsLinks(agent.node)}`);
+  }),
+);
+
+e2e("VM C on node2 boots from a Ceph disk made on node1, through node2's own ceph.conf (not /etc/ceph) (issue #13)", () =>
+  explained(async () => {
+    const node2 = c.agents.get("node2")!;
+    const vmc = await running("vmc", 180_000);
+    await consoleShows(vmc.consoleLog, "humops-guest: ready", 1, 90_000);
+    assert.match(readText(vmc.consoleLog), `address ${NET.vmC}/24 gateway ${NET.gateway}`);
+    const disk = await c.status(`groups/${group}/namespaces/ns1/blockstorage/diskc.yaml`);
+    const location = String(disk?.["details"]?.["location"]);
+    assert.match(location, /^rbd:hme2e\/hmdisk-/);
+    assert.is(disk?.["node"], "node1", "node1 made the disk");
+    assert.ok(c.ceph!.rbd("ls", c.ceph!.pool).split("\n").includes(location.split("/")[1]!), "the image is in the pool");
+    // The qemu of VM C opens the image with node2's config, which is not at the default place.
+    const argv = readFileSync(`/proc/${vmc.pid}/cmdline`, "utf8").split("\0");
+    const drive = argv.find((a) => a.startsWith("file=rbd:"));
+    assert.is(drive, `file=${location}:conf=${node2.cephConfPath},if=virtio,format=raw,id=disk0`);
+    assert.not.ok(existsSync("/etc/ceph/ceph.conf"), "no ceph.conf at the default place to fall back on");
   }),
 );
 
@@ -163,10 +183,13 @@ e2e("a qemu killed by hand is reported as drift and started again by the control
   explained(async () => {
     const b = await running("vmb", 10_000);
     const boots = count(readText(b.consoleLog), "humops-guest: booting");
+    const readies = count(readText(b.consoleLog), "humops-guest: ready");
     process.kill(b.pid, "SIGKILL");
     const again = await running("vmb", 120_000, b.pid);
     assert.is.not(again.pid, b.pid);
     await consoleShows(again.consoleLog, "humops-guest: booting", boots + 1, 60_000);
+    // Up (power button armed) before the next test deletes it: a press during boot is lost (#13).
+    await consoleShows(again.consoleLog, "humops-guest: ready", readies + 1, 90_000);
     await waitFor("DriftCorrected in the controller's log", () => /DriftCorrected[^\n]*vmb|vmb[^\n]*DriftCorrected/.test(c.controllerLog()), 30_000);
   }),
 );
@@ -205,9 +228,9 @@ function filesUnder(dir: string): string[] {
 
 e2e("removing every manifest leaves no qemu, tap, bridge, netns, rule or disk file", () =>
   explained(async () => {
-    const pids = [(await running("vma", 10_000)).pid, (await running("vmb", 10_000)).pid];
+    const pids = [(await running("vma", 10_000)).pid, (await running("vmb", 10_000)).pid, (await running("vmc", 10_000)).pid];
     await c.push({}, "e2e: remove everything\n\nHumops-Allow-Mass-Delete: yes", Object.keys(files()));
-    await waitFor("the status branch holds no VM", async () => (await c.status(vmPath("vma"))) === undefined && (await c.status(vmPath("vmb"))) === undefined, 120_000);
+    await waitFor("the status branch holds no VM", async () => (await Promise.all(["vma", "vmb", "vmc"].map((v) => c.status(vmPath(v))))).every((s) => s === undefined), 120_000);
     const ours = async () => (await c.statusFiles()).filter((f) => f.includes(group));
     await waitFor("no status file of the scenario left", async () => (await ours()).length === 0, 120_000);
     for (const pid of pids) await waitFor(`qemu ${pid} gone`, () => !isAlive(pid), 30_000);
@@ -218,7 +241,11 @@ e2e("removing every manifest leaves no qemu, tap, bridge, netns, rule or disk fi
       const left = ["vms", "blockstorages", "images"].flatMap((d) => filesUnder(join(a.dataDir, d)));
       assert.equal(left, [], `${name}: files left`);
     }
-    const leaks = await findLeaks(before, { humopsNetns: true });
+    // The Ceph disk is gone from the pool: no image, no half-built `.part`, nothing retained.
+    await waitFor("no RBD image left in the pool", () => c.ceph!.rbd("ls", c.ceph!.pool).trim() === "", 60_000);
+    // By name: other tests on this machine make (and leave) router netns of their own, and a
+    // dead entry of ours is reported too (dead-netns).
+    const leaks = await findLeaks(before, { names: [routerNetnsName(group, "ns1", "vr1")] });
     assert.equal(leaks.filter((l) => !l.name.includes(c.tag)), [], "router netns and root links");
   }),
 );

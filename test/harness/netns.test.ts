@@ -172,4 +172,24 @@ netns("the leak guard reports root links and iptables rules that appeared", asyn
   ]);
 });
 
+netns("the leak guard reports a dead netns entry: one made in a private mount namespace that is gone (issue #13)", async (ctx) => {
+  const r = new ZxRunner();
+  const node = await createNode("dead");
+  const entry = `${testTag()}-deadrt`;
+  try {
+    // What an agent in `ip netns exec NODE` does, then its death: the shell's mount namespace goes.
+    const made = await node.exec(["ip", "netns", "add", entry]);
+    assert.is(made.exitCode, 0, made.stderr);
+    const after = await snapshotHost();
+    assert.ok(after.netns.includes(entry), "the entry is still listed");
+    assert.ok(after.deadNetns?.includes(entry), "and seen dead");
+    assert.not.ok(after.deadNetns?.includes(node.netns), "a live one is not");
+    assert.equal(await findLeaks(ctx.before, {}, after), [{ kind: "netns", name: node.netns }, { kind: "dead-netns", name: entry }]);
+    assert.match(new HostLeakError([{ kind: "dead-netns", name: entry }]).message, "a dead entry");
+  } finally {
+    await r.run({ argv: ["ip", "netns", "del", entry] });
+    await node.cleanup();
+  }
+});
+
 netns.run();

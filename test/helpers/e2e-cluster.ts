@@ -6,7 +6,8 @@
  * "internet" netns on the router node's external bridge, a git http-backend server and the real
  * `humops controller` process. Servers run in the root namespace on 127.0.0.1; the infra netns
  * forwards `198.18.0.1:PORT` to them through unix sockets (a filesystem socket is reachable from
- * every netns), so no interface, route or rule of the machine is touched.
+ * every netns), so no interface, route or rule of the machine is touched. With `ceph`, a
+ * single-node Ceph cluster runs in the infra netns too.
  */
 import * as fs from "node:fs";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import { startHttpFixture, type HttpFixture } from "./http-fixture.js";
 import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests-repo.js";
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
+import { startCeph, type TestCeph } from "./ceph.js";
 import { testTag } from "./test-tag.js";
 import { deleteNetnsSync } from "./exit-cleanup.js";
 import { routerNetnsName } from "../../schemas/host-names.js";
@@ -48,6 +50,12 @@ export interface ClusterOptions {
   readonly limitMemory?: string;
   /** How to run humops for the agents (argv before `agent`); default from source with tsx. */
   readonly agentCommand?: readonly string[];
+  /**
+   * Start a single-node Ceph cluster in the infra netns (reached by the nodes over the
+   * underlay) and give every agent a cephBackend whose ceph.conf is its own copy in a
+   * non-default place, `<dir>/<node>-ceph/ceph.conf` (issue #13).
+   */
+  readonly ceph?: boolean;
 }
 
 /** A running `humops agent` in its node's netns. */
@@ -55,6 +63,8 @@ export interface AgentProcess {
   readonly node: NodeHandle;
   readonly configPath: string;
   readonly dataDir: string;
+  /** The agent's cephBackend.configPath, when the cluster has Ceph. */
+  readonly cephConfPath?: string;
   /** The running process (undefined while stopped). */
   proc: ServerProcess | undefined;
   /** Output of the previous incarnations. */
@@ -72,6 +82,8 @@ export interface E2eCluster {
   /** The URL the nodes fetch the tiny guest qcow2 from. */
   readonly imageUrl: string;
   readonly dir: string;
+  /** The Ceph cluster (ClusterOptions.ceph); `rbd()` runs in the infra netns. */
+  readonly ceph: TestCeph | undefined;
   /** The controller's output so far (pino JSON lines). */
   controllerLog(): string;
   readonly controllerPid: number;
@@ -162,13 +174,20 @@ async function startInfra(infra: NodeHandle, dir: string, stack: Array<() => Pro
   return { nats, git: gitServer, http, sockets, forwarder };
 }
 
-function agentConfig(name: string, address: string, dataDir: string, limitMemory: string): string {
+/** What an agent's config file says. */
+interface AgentSetup {
+  readonly address: string;
+  readonly limitMemory: string;
+  readonly ceph?: { readonly confPath: string; readonly pool: string };
+}
+
+function agentConfig(name: string, dataDir: string, a: AgentSetup): string {
   return [
     `nodeName: ${name}`,
-    `nodeAddress: ${address}`,
+    `nodeAddress: ${a.address}`,
     `dataDir: ${dataDir}`,
     `limitVcpus: "8"`,
-    `limitMemory: ${limitMemory}`,
+    `limitMemory: ${a.limitMemory}`,
     `logLevel: debug`,
     `nats:`,
     `  url: nats://${INFRA_ADDRESS}:${NATS_PORT}`,
@@ -179,8 +198,9 @@ function agentConfig(name: string, address: string, dataDir: string, limitMemory
     // separate netns): node2 fetches node1's image entity through it (issue #6).
     `blockStorageAgentConfig:`,
     `  downloadAPI:`,
-    `    listenAddress: ${address}`,
+    `    listenAddress: ${a.address}`,
     `    listenPort: ${DOWNLOAD_API_PORT}`,
+    ...(a.ceph ? ["  cephBackend:", `    configPath: ${a.ceph.confPath}`, `    poolName: ${a.ceph.pool}`] : []),
     `networkAgentConfig:`,
     `  vxlan:`,
     `    devName: ul0`,
@@ -204,12 +224,20 @@ function startController(gitUrl: string, natsUrl: string, workDir: string, inter
   return spawnUntilReady({ argv, ready: /"msg":"controller started"/, what: "humops controller", timeoutMs: 60_000 }).then((s) => s.proc);
 }
 
-function makeAgent(node: NodeHandle, dir: string, address: string, limitMemory: string): AgentProcess {
+function makeAgent(node: NodeHandle, dir: string, setup: Omit<AgentSetup, "ceph"> & { readonly ceph: TestCeph | undefined }): AgentProcess {
   const dataDir = join(dir, node.name);
   mkdirSync(dataDir, { recursive: true });
+  let ceph: AgentSetup["ceph"];
+  if (setup.ceph) {
+    // Each node its own copy, nowhere near /etc/ceph: the VM's drive must use the one of its node.
+    const confPath = join(dir, `${node.name}-ceph`, "ceph.conf");
+    mkdirSync(join(dir, `${node.name}-ceph`));
+    fs.copyFileSync(setup.ceph.confPath, confPath);
+    ceph = { confPath, pool: setup.ceph.pool };
+  }
   const configPath = join(dir, `${node.name}.yaml`);
-  writeFileSync(configPath, agentConfig(node.name, address, dataDir, limitMemory));
-  const agent: AgentProcess = { node, configPath, dataDir, proc: undefined, past: [], log: () => agent.past.join("") + (agent.proc?.output() ?? "") };
+  writeFileSync(configPath, agentConfig(node.name, dataDir, { address: setup.address, limitMemory: setup.limitMemory, ...(ceph ? { ceph } : {}) }));
+  const agent: AgentProcess = { node, configPath, dataDir, ...(ceph ? { cephConfPath: ceph.confPath } : {}), proc: undefined, past: [], log: () => agent.past.join("") + (agent.proc?.output() ?? "") };
   return agent;
 }
 
@@ -229,6 +257,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     stack.push(() => inet.cleanup());
     await plugInternet(topology.node(opts.routerNode ?? names[0]!), inet, opts.externalBridge ?? "hmextbr");
     const infra = await startInfra(topology.node("infra"), tmp.path, stack);
+    const ceph = opts.ceph ? await startCeph({ netns: topology.node("infra").netns, address: INFRA_ADDRESS, pool: "hme2e" }) : undefined;
+    if (ceph) stack.push(() => ceph.stop());
     const bare = infra.git.createBareRepo("manifests");
     const repo = await makeRepo();
     stack.push(() => repo.cleanup());
@@ -236,9 +266,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const startCtl = () => startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
     const controller: ControllerHolder = { proc: await startCtl(), past: [], start: startCtl };
     stack.push(() => stopProcess(controller.proc.child, 15_000));
-    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), opts.limitMemory ?? "4G")]));
+    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", ceph })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
-    const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
+    const cluster = clusterHandle({ topology, inet, agents, infra, ceph, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
     stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
     stack.push(async () => {
       for (const n of agents.keys()) await cluster.stopAgent(n, "SIGTERM");
@@ -285,6 +315,7 @@ interface Parts {
   inet: NodeHandle;
   agents: Map<string, AgentProcess>;
   infra: Infra;
+  ceph: TestCeph | undefined;
   repo: ManifestsRepo;
   bare: string;
   controller: ControllerHolder;
@@ -306,6 +337,7 @@ function clusterHandle(p: Parts): E2eCluster {
     agents: p.agents,
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
     dir: p.dir,
+    ceph: p.ceph,
     controllerLog: () => p.controller.past.join("") + p.controller.proc.output(),
     get controllerPid() {
       return p.controller.proc.pid;

@@ -8,7 +8,10 @@
  *   `opts.names` (e.g. the router netns names the test made its agent create);
  * - a link in the root namespace that appeared and carries the tag or a humops name (no humops
  *   link may ever be in the root namespace, whoever made it);
- * - any iptables rule that appeared in the root namespace (nothing may ever add one).
+ * - any iptables rule that appeared in the root namespace (nothing may ever add one);
+ * - a dead netns entry (`dead-netns`), by the same rule as a netns: listed in /run/netns but
+ *   held by no mount namespace on the machine, what an agent run in `ip netns exec NODE` and
+ *   killed leaves of its routers (issue #13). Every `ip -n NAME` refuses it.
  *
  * Humops-named namespaces are not reported by default: netns names are global and
  * deterministic, so another process running the same test at the same time makes the same
@@ -17,6 +20,7 @@
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import { isHumopsName } from "../../schemas/host-names.js";
+import { mountedNetnsEntries } from "../../node-agent/host/netns-mounts.js";
 import { testTag } from "./test-tag.js";
 
 /** What the root namespace held at one moment. */
@@ -24,11 +28,13 @@ export interface HostSnapshot {
   readonly netns: readonly string[];
   readonly links: readonly string[];
   readonly iptables: readonly string[];
+  /** Listed netns that no mount namespace on the machine holds (dead entries); absent: none. */
+  readonly deadNetns?: readonly string[];
 }
 
 /** One object that appeared during the test and was not removed. */
 export interface Leak {
-  readonly kind: "netns" | "link" | "iptables";
+  readonly kind: "netns" | "dead-netns" | "link" | "iptables";
   readonly name: string;
 }
 
@@ -66,7 +72,7 @@ export function parseIptablesRules(stdout: string): string[] {
 }
 
 /**
- * Reads the root namespace: netns names, link names, iptables rules.
+ * Reads the root namespace: netns names (and which are dead entries), link names, iptables rules.
  * Throws CommandFailedError when `ip` or `iptables-save` fail (not root, not installed).
  */
 export async function snapshotHost(): Promise<HostSnapshot> {
@@ -76,7 +82,9 @@ export async function snapshotHost(): Promise<HostSnapshot> {
     runChecked(root, { argv: ["iptables-save"] }),
   ]);
   const linkNames = (JSON.parse(links.stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
-  return { netns: parseNetnsList(netns.stdout), links: linkNames, iptables: parseIptablesRules(ipt.stdout) };
+  const names = parseNetnsList(netns.stdout);
+  const held = mountedNetnsEntries();
+  return { netns: names, links: linkNames, iptables: parseIptablesRules(ipt.stdout), deadNetns: names.filter((n) => !held.has(n)) };
 }
 
 /** Compares `before` with `after` (default: a new snapshot) and returns what leaked. */
@@ -89,8 +97,10 @@ export async function findLeaks(before: HostSnapshot, opts: LeakOptions = {}, af
     const old = new Set(was);
     return is.filter((x) => !old.has(x));
   };
+  const dead = appeared(before.deadNetns ?? [], now.deadNetns ?? []).filter(ours(opts.humopsNetns ?? false));
   return [
-    ...appeared(before.netns, now.netns).filter(ours(opts.humopsNetns ?? false)).map((name) => ({ kind: "netns" as const, name })),
+    ...appeared(before.netns, now.netns).filter(ours(opts.humopsNetns ?? false)).filter((n) => !dead.includes(n)).map((name) => ({ kind: "netns" as const, name })),
+    ...dead.map((name) => ({ kind: "dead-netns" as const, name })),
     ...appeared(before.links, now.links).filter(ours(opts.humopsNames ?? true)).map((name) => ({ kind: "link" as const, name })),
     ...appeared(before.iptables, now.iptables).map((name) => ({ kind: "iptables" as const, name })),
   ];
@@ -103,7 +113,7 @@ export class HostLeakError extends Error {
   readonly leaks: readonly Leak[];
 
   constructor(leaks: readonly Leak[], options?: ErrorOptions) {
-    super(`left behind on the host: ${leaks.map((l) => `${l.kind} ${l.name}`).join(", ")}`, options);
+    super(`left behind on the host: ${leaks.map((l) => (l.kind === "dead-netns" ? `netns ${l.name} (a dead entry: its namespace is gone, the file stayed)` : `${l.kind} ${l.name}`)).join(", ")}`, options);
     this.leaks = leaks;
   }
 }

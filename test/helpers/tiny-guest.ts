@@ -5,12 +5,21 @@
  *
  * The guest's /init loads the virtio and iso9660 modules, reads the NoCloud seed (an ISO9660
  * volume labelled `cidata` on any virtio disk), configures every NIC whose MAC appears in
- * network-config (version 2: addresses, gateway4 or a default route), and prints what it did
+ * network-config (version 1, as the agent writes it: a static subnet's address and gateway; the
+ * guest keeps the kernel's interface names), and prints what it did
  * on the serial console as lines starting with `humops-guest:`. The ACPI power button (QMP
  * `system_powerdown`) makes it log `humops-guest: power button, shutting down` and power off.
+ * `humops-guest: power button armed`, then `ready`, are printed only once acpid holds the input
+ * device open: acpid opens it after it has started, and a button pressed before that is lost
+ * (a flaky "qemu did not exit after system_powerdown", issue #13). So waiting for `ready`
+ * before pressing the button is enough.
  * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
  * list a humstack VM manifest carries into the seed), up to 90 s, and logs
  * `humops-guest: ping ADDR ok` (or `failed`): the end-to-end test proves the overlay with it.
+ * Every boot logs `humops-guest: booting` (a reboot shows a second one). Built with
+ * `ignorePowerButton`, the guest logs `humops-guest: ignoring the power button` and does not
+ * react to it (a guest without acpid). After that, a shell runs on the serial console
+ * (`setsid cttyhack sh`): the console tests type into it.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -80,10 +89,22 @@ else
     echo "humops-guest: nic $dev mac $mac address $addr gateway $gw"
   done < /tmp/nics
 fi
-printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
-chmod +x /etc/acpi/PWRF/00000080
-echo "PWRF PWRF/00000080" > /etc/acpid.conf
-acpid -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log
+if [ -f /ignore-power-button ]; then
+  echo "humops-guest: ignoring the power button"
+else
+  printf '#!/bin/sh\\necho "humops-guest: power button, shutting down" > /dev/console\\nsync\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
+  chmod +x /etc/acpi/PWRF/00000080
+  echo "PWRF PWRF/00000080" > /etc/acpid.conf
+  acpid -f -c /etc/acpi -a /etc/acpid.conf -l /tmp/acpid.log &
+  apid=$!
+  n=0
+  until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event; do
+    n=$((n + 1))
+    if [ $n -gt 600 ] || [ ! -d /proc/$apid ]; then echo "humops-guest: acpid never opened an input device"; break; fi
+    usleep 100000
+  done
+  echo "humops-guest: power button armed (after $n waits of 0.1 s)"
+fi
 echo "humops-guest: ready"
 if [ -n "$seed" ]; then
   for t in $(awk -f /nameservers.awk /seed/network-config); do
@@ -93,24 +114,22 @@ if [ -n "$seed" ]; then
       done; echo "humops-guest: ping $t failed" > /dev/console ) &
   done
 fi
-while true; do sleep 3600; done
+while true; do setsid cttyhack sh; sleep 1; done
 `;
 
-/** Reads network-config v2 (each NIC's `match: macaddress` first, then its addresses and route); prints `mac address gateway`. */
+/** Reads network-config v1 (each `physical` entry's `mac_address` first, then its static subnet's address and gateway); prints `mac address gateway`. */
 const NETCFG_AWK = `
 function flush() { if (mac != "") print mac, (addr == "" ? "-" : addr), (gw == "" ? "-" : gw); mac = ""; addr = ""; gw = "" }
-/macaddress:/ { flush(); v = $2; gsub(/"/, "", v); mac = tolower(v) }
-/^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+\\/[0-9]+/ { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
-/gateway4:/ { v = $2; gsub(/"/, "", v); gw = v }
-/via:/ { v = $2; gsub(/"/, "", v); gw = v }
+$1 == "mac_address:" { flush(); v = $2; gsub(/"/, "", v); mac = tolower(v) }
+$1 == "address:" { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
+$1 == "gateway:" { v = $2; gsub(/"/, "", v); gw = v }
 END { flush() }
 `;
 
-/** Prints the nameserver addresses of network-config v2 (the guest pings each: `humops-guest: ping A ok`). */
+/** Prints the `dns_nameservers` of network-config v1 (the guest pings each: `humops-guest: ping A ok`). */
 const NAMESERVERS_AWK = `
-/nameservers:/ { ns = 1; next }
-ns && /addresses:/ { next }
-ns && /^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+ *$/ { v = $2; gsub(/"/, "", v); print v; next }
+/dns_nameservers:/ { ns = 1; next }
+ns && /^ *- *"?[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+"? *$/ { v = $2; gsub(/"/, "", v); print v; next }
 { ns = 0 }
 `;
 
@@ -129,9 +148,10 @@ export function guestKernelVersion(): string {
 }
 
 /** Builds (or reuses from the cache) the tiny guest's qcow2 image. */
-export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<TinyGuest> {
+export async function buildTinyGuest(opts: { cacheDir?: string; ignorePowerButton?: boolean } = {}): Promise<TinyGuest> {
   const kver = guestKernelVersion();
-  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).digest("hex").slice(0, 12);
+  const ignore = opts.ignorePowerButton === true;
+  const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).update(ignore ? "ignore-power-button" : "").digest("hex").slice(0, 12);
   const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
   const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
   if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
@@ -139,7 +159,7 @@ export async function buildTinyGuest(opts: { cacheDir?: string } = {}): Promise<
   const work = join(tmpdir(), `humops-guest-${process.pid}-${Date.now()}`);
   mkdirSync(work, { recursive: true });
   try {
-    writeFileSync(join(work, "initrd"), buildInitramfs(kver));
+    writeFileSync(join(work, "initrd"), buildInitramfs(kver, ignore));
     writeFileSync(join(work, "syslinux.cfg"), "DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd\n  APPEND console=ttyS0 panic=-1\n");
     await makeBootDisk(work, kver);
     renameSync(join(work, "disk.qcow2"), diskPath);
@@ -165,8 +185,8 @@ async function makeBootDisk(work: string, kver: string): Promise<void> {
   await runChecked(r, { argv: ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, join(work, "disk.qcow2")] });
 }
 
-/** A gzipped newc cpio archive: busybox, /init, the awk script and the modules. */
-function buildInitramfs(kver: string): Buffer {
+/** A gzipped newc cpio archive: busybox, /init, the awk scripts, the modules (and the ignore-power-button marker). */
+function buildInitramfs(kver: string, ignorePowerButton: boolean): Buffer {
   const entries: CpioEntry[] = [
     { name: "bin", mode: 0o40755 },
     { name: "lib", mode: 0o40755 },
@@ -177,6 +197,7 @@ function buildInitramfs(kver: string): Buffer {
     { name: "netcfg.awk", mode: 0o100644, data: Buffer.from(NETCFG_AWK) },
     { name: "nameservers.awk", mode: 0o100644, data: Buffer.from(NAMESERVERS_AWK) },
     { name: "modules.list", mode: 0o100644, data: Buffer.from(MODULES.map((m) => m.split("/").at(-1)).join("\n") + "\n") },
+    ...(ignorePowerButton ? [{ name: "ignore-power-button", mode: 0o100644, data: Buffer.from("") }] : []),
   ];
   for (const m of MODULES) {
     const src = `/lib/modules/${kver}/kernel/${m}`;

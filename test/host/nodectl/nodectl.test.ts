@@ -3,13 +3,14 @@
  * the real drivers, the agent's socket up then down. Every command names the right host
  * objects, `--output json` validates against nodectl-output.schema.json, the commands still
  * answer with the agent stopped, a bridge deleted by hand shows as drift, a stray humops tap
- * shows as an orphan and gc removes it and nothing else, and the socket refuses non-root.
+ * shows as an orphan and gc removes it and nothing else, a dead router netns entry too (#13),
+ * and the socket refuses non-root.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, statSync } from "node:fs";
-import { bridgeName, tapName, vxlanName } from "../../../schemas/host-names.js";
+import { bridgeName, routerNetnsName, tapName, vxlanName } from "../../../schemas/host-names.js";
 import { assertNoLeaks, createNode, snapshotHost, type HostSnapshot, type NodeHandle } from "../../helpers/netns.js";
 import { startNats, type NatsServer } from "../../helpers/nats-server.js";
 import { DISK_KEY, GROUP, NET_KEY, nodectl, prepareNode, removeDir, startAgentSocket, writeConfig, type NodectlNode } from "./node-fixture.js";
@@ -190,6 +191,25 @@ T("gc with the agent down removes the stray tap and nothing else", async (c) => 
   assert.ok(existsSync(`${c.n.target.env.blockStorageDir}/${GROUP}/ns1/disk1.qcow2`), "declared disk kept");
   const again = await nodectl(c.n, ["gc", "--dry-run", "-o", "json"]);
   assert.equal(again.json.items, []);
+});
+
+T("gc removes a dead router netns entry (its agent, run in ip netns exec, was killed) and reports it first", async (c) => {
+  const dead = routerNetnsName(GROUP, "ns1", "deadvr");
+  // `ip netns add` run inside the node: pinned in that command's private mount namespace, which
+  // goes with it, as an agent's does when it is killed (issue #13).
+  assert.is((await c.n.node.exec(["ip", "netns", "add", dead])).exitCode, 0);
+  const listed = () => spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").some((l) => l.split(" ")[0] === dead);
+  try {
+    assert.ok(listed(), "the dead entry is listed");
+    const item = { apiType: "systemv0/virtualrouter", orphan: `netns ${dead}` };
+    const dry = await nodectl(c.n, ["gc", "--dry-run", "-o", "json"]);
+    assert.equal(dry.json.items.filter((i: { orphan: string }) => i.orphan === item.orphan), [{ ...item, action: "would-remove" }]);
+    const r = await nodectl(c.n, ["gc", "-o", "json"]);
+    assert.equal(r.json.items.filter((i: { orphan: string }) => i.orphan === item.orphan), [{ ...item, action: "removed" }]);
+    assert.not.ok(listed(), "the entry is gone");
+  } finally {
+    spawnSync("ip", ["netns", "del", dead]);
+  }
 });
 
 T("the real CLI: ls --output json inside the node's namespace, --help, exit code 2 on a usage error", async (c) => {

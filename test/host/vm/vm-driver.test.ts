@@ -3,7 +3,7 @@
 // PowerOff/PowerOn, and removal that leaves nothing behind.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, linkSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -101,11 +101,17 @@ vm("boot, adopt, drift, power cycle, delete", async () => {
     assert.is((await node.exec(["ip", "link", "show", tapName("g1", "ns1", "vm1", 0)])).exitCode, 1, "tap removed");
     const on = await driver.apply(cmd("PowerOn", 3), ctx);
     assert.is(on.state, "Running");
+    // The button only works once the guest listens for it (`ready`): pressed earlier, the guest
+    // would shut down only on a re-press, 10 s later (issue #13).
+    assert.ok(await waitFor(() => (log().match(/humops-guest: ready/g) ?? []).length >= 3, 90_000), "guest booted a third time");
 
-    // Delete: stop, remove taps and runtime files.
+    // Delete: a graceful stop, then taps and runtime files removed.
     const lastPid = on.details["pid"] as number;
+    const kept = join(dataDir, "console-kept.log"); // a second name for the log: the delete removes the VM dir
+    linkSync(consoleLog, kept);
     await driver.remove(cmd("PowerOn", 3), ctx);
     assert.not.ok(isAlive(lastPid), "qemu stopped");
+    assert.is((readFileSync(kept, "latin1").match(/humops-guest: power button, shutting down/g) ?? []).length, 2, "the delete shut the guest down, not quit it");
     assert.is((await node.exec(["ip", "link", "show", tapName("g1", "ns1", "vm1", 0)])).exitCode, 1, "tap removed");
     const leftover = await driver.inventory(ctx, []);
     assert.equal(leftover, { resources: [], orphans: [] });

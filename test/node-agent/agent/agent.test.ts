@@ -78,6 +78,23 @@ A("registers with capacity and accelerator; a command runs through its driver, j
   assert.equal(await readdir(join(ctx.dir, "state")), []);
 });
 
+A("a delete that names only the resource (its manifest is gone) reaches the driver with what this node last applied, also when retried and after a restart", async (ctx) => {
+  const applied = { annotations: { "networkv0/network_type": "VXLAN" }, spec: { id: "100", ipv4CIDR: "10.0.0.0/24" } };
+  assert.is((await ctx.bus.send("n1", netCmd("c1", applied), { timeoutMs: 2000 })).ok, true);
+  ctx.net.failOn(NET, new Error("busy"));
+  const bare = { op: "delete" as const, annotations: {}, spec: {} };
+  assert.is((await ctx.bus.send("n1", netCmd("d1", bare), { timeoutMs: 2000 })).ok, false);
+  await ctx.agent.stop();
+  await boot(ctx);
+  assert.is((await ctx.bus.send("n1", netCmd("d2", bare), { timeoutMs: 2000 })).ok, true);
+  assert.equal(ctx.net.removeCommands.map((c) => [c.annotations, c.spec]), [[applied.annotations, applied.spec]], "after the restart");
+  // A delete that carries annotations and a spec keeps its own.
+  await ctx.bus.send("n1", netCmd("c3", applied), { timeoutMs: 2000 });
+  const own = { op: "delete" as const, annotations: { "networkv0/network_type": "Bridge" }, spec: { id: "0" } };
+  assert.is((await ctx.bus.send("n1", netCmd("d3", own), { timeoutMs: 2000 })).ok, true);
+  assert.equal([ctx.net.removeCommands.at(-1)!.annotations, ctx.net.removeCommands.at(-1)!.spec], [own.annotations, own.spec]);
+});
+
 A("a re-delivered commandId is answered without running again, also while in flight", async (ctx) => {
   ctx.net.delayMs = 100;
   const [a, b] = await Promise.all([ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 }), ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 })]);

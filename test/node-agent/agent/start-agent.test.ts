@@ -41,8 +41,9 @@ S("with a downloadAPI block it serves the API, registers HOST:PORT, and accepts 
   const bus = new MemoryBus();
   const config = { nodeName: "dl1", dataDir: dir, nodeAddress: "127.0.0.1", vm: { accelerator: "tcg" }, blockStorageAgentConfig: { downloadAPI: { listenAddress: "127.0.0.1", listenPort: 39000 + (process.pid % 5000) } } };
   const start = () => startAgent({ config, log, bus: bus.connectAgent(), runner: new RecordingRunner({ fallback: {} }), drivers: [new FakeDriver("systemv0/imageentity")], diagSocket: false });
+  let agent: Awaited<ReturnType<typeof start>> | undefined;
   try {
-    let agent = await start();
+    agent = await start();
     const api = (await bus.nodes())[0]?.downloadAPI;
     assert.is(api, `127.0.0.1:${config.blockStorageAgentConfig.downloadAPI.listenPort}`);
     const url = `http://${api}/v1/systemv0/imageentity/g1/nope`;
@@ -50,14 +51,17 @@ S("with a downloadAPI block it serves the API, registers HOST:PORT, and accepts 
     assert.is((await fetch(url, auth)).status, 401);
     const cmd = { commandId: "c1", op: "apply" as const, key: "systemv0/imageentity/g1/e1" as const, apiType: "systemv0/imageentity" as const, id: "e1", group: "g1", annotations: {}, spec: {}, generation: 1, context: { downloadToken: "cluster-tok" } };
     assert.ok((await bus.send("dl1", cmd, { timeoutMs: 5000 })).ok);
-    await new Promise((r) => setTimeout(r, 100));
+    // The token is learned as the command's result is handled: wait for it (bounded), not a fixed time.
+    for (const end = Date.now() + 30_000; (await fetch(url, auth)).status !== 404 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
     assert.is((await fetch(url, auth)).status, 404, "token accepted: the unknown entity is then a 404");
     await agent.stop();
     assert.is(await fetch(url, auth).then(() => "up", () => "closed"), "closed");
     agent = await start();
     assert.is((await fetch(url, auth)).status, 404, "the learned token survives the restart");
     await agent.stop();
+    agent = undefined;
   } finally {
+    await agent?.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -125,6 +125,77 @@ T("remove: veths inside deleted (taking their host ends), then the namespace", a
   ]);
 });
 
+/**
+ * A node whose router entry is dead (issue #13): listed, but every `ip -n R` / `ip netns exec R`
+ * fails with EINVAL until `ip netns del R` removes it; `ip netns add R` then makes it live.
+ */
+function deadEntryNode(): { runner: RecordingRunner; state: () => "dead" | "absent" | "live" } {
+  let state: "dead" | "absent" | "live" = "dead";
+  const r = new RecordingRunner();
+  const refused = { exitCode: 255, stderr: `setting the network namespace "${R}" failed: Invalid argument\n` };
+  const inside_ = <T,>(live: T) => () => (state === "live" ? live : refused);
+  r.on(LINK_BATCH, (c) => someLinks(state === "live" ? nodeAfter : nodeBefore, c.stdin ?? ""));
+  r.on(["ip", "-d", "-j", "addr", "show"], () => ({ stdout: state === "live" ? nodeAfter : nodeBefore }));
+  r.on(["ip", "-j", "netns", "list"], () => ({ stdout: state === "absent" ? "" : JSON.stringify([{ name: R }]) }));
+  r.on(["nsenter", "--target", "4242", "--mount", "--", "ip", "netns", "del", R], () => ((state = "absent"), {}));
+  r.on(["nsenter", "--target", "4242", "--mount", "--", "ip", "netns", "add", R], () => (state === "absent" ? ((state = "live"), {}) : { exitCode: 1, stderr: `Cannot create namespace file "/run/netns/${R}": File exists\n` }));
+  r.on(["ip", "-n", R, "-d", "-j", "addr", "show"], inside_({ stdout: inside }));
+  r.on(["ip", "-n", R, "-j", "route", "show", "default"], inside_({ stdout: '[{"dst":"default","gateway":"192.168.10.254","dev":"ext0"}]' }));
+  r.on(["ip", "netns", "exec", R, "sysctl", "-n", "net.ipv4.ip_forward"], inside_({ stdout: "1\n" }));
+  r.on(["ip", "netns", "exec", R, "iptables-save", "-t", "nat"], inside_({ stdout: `# Generated\n${NAT}# Completed\n` }));
+  r.onPrefix(["ip", "-batch"], {}).onPrefix(["ip", "-n", R, "-batch"], {}).onPrefix(["ip", "netns", "exec", R], {});
+  return { runner: r, state: () => state };
+}
+const nobodyHolds = () => new Set<string>();
+const changes = (r: RecordingRunner) => r.commands.filter((c) => (c.argv.includes("-batch") && !c.argv.includes("-force")) || c.argv[0] === "nsenter" || c.argv.includes("-w"));
+
+T("a dead netns entry (its agent was killed) is removed first, then the router is built again", async () => {
+  const { runner, state } = deadEntryNode();
+  const res = await new RouterDriver({ mountNsPid: 4242, netnsMounts: nobodyHolds }).apply(vr, ctx(runner));
+  assert.equal(changes(runner).map((c) => c.argv.join(" ")), [
+    `nsenter --target 4242 --mount -- ip netns del ${R}`,
+    `nsenter --target 4242 --mount -- ip netns add ${R}`,
+    "ip -batch -",
+    `ip -n ${R} -batch -`,
+    `ip netns exec ${R} sysctl -q -w net.ipv4.ip_forward=1`,
+    `ip netns exec ${R} iptables-restore -w`,
+  ]);
+  assert.is(state(), "live");
+  assert.is(res.state, "Running", JSON.stringify(res.drift));
+});
+
+T("an entry another mount namespace holds (another agent's router) is left alone: NetnsHeldElsewhereError", async () => {
+  const { runner, state } = deadEntryNode();
+  try {
+    await new RouterDriver({ mountNsPid: 4242, netnsMounts: () => new Set([R]) }).apply(vr, ctx(runner));
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code?: string }).code, "NETNS_HELD_ELSEWHERE");
+  }
+  assert.equal(changes(runner), []);
+  assert.is(state(), "dead");
+  const inv = await new RouterDriver({ mountNsPid: 4242, netnsMounts: () => new Set([R]) }).inventory(ctx(runner), [vr]);
+  assert.equal([inv.resources[0]?.state, inv.resources[0]?.reason], ["Pending", "NetnsHeldElsewhere"]);
+});
+
+T("inventory: a dead entry of a known router is drift; an unknown dead entry is an orphan, a held one is not", async () => {
+  const { runner } = deadEntryNode();
+  const inv = await new RouterDriver({ mountNsPid: 4242, netnsMounts: nobodyHolds }).inventory(ctx(runner), [vr]);
+  assert.equal([inv.resources[0]?.reason, inv.resources[0]?.drift?.[0]], ["NotFound", `netns ${R} is a dead entry (its namespace is gone)`]);
+  assert.equal(inv.orphans, []);
+  const orphan = await new RouterDriver({ mountNsPid: 4242, netnsMounts: nobodyHolds }).inventory(ctx(deadEntryNode().runner), []);
+  assert.equal(orphan.orphans, [`netns ${R}`]);
+  const held = await new RouterDriver({ mountNsPid: 4242, netnsMounts: () => new Set([R]) }).inventory(ctx(deadEntryNode().runner), []);
+  assert.equal(held.orphans, []);
+});
+
+T("remove of a router whose entry is dead deletes the entry", async () => {
+  const { runner, state } = deadEntryNode();
+  await new RouterDriver({ mountNsPid: 4242, netnsMounts: nobodyHolds }).remove(vr, ctx(runner));
+  assert.equal(changes(runner).map((c) => c.argv.join(" ")), [`nsenter --target 4242 --mount -- ip netns del ${R}`]);
+  assert.is(state(), "absent");
+});
+
 T("routerModel refuses unresolved networks, external IPs and unsafe bridges", () => {
   const code = (c: Partial<ResourceCommand>): string | undefined => {
     try {

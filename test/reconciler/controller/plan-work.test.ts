@@ -6,6 +6,7 @@ import type { DesiredResource, LoadResult } from "../../../reconciler/manifest/t
 import type { ResourceStatus } from "../../../reconciler/status/types.js";
 import { resourceKey, type ApiType, type ResourceKey } from "../../../schemas/kinds.js";
 import type { ObservedResource } from "../../../schemas/protocol-types.js";
+import { nextGeneration, specHash } from "../../../reconciler/controller/generations.js";
 
 function res(apiType: ApiType, id: string, spec: Record<string, unknown> = {}, file = "m.yaml"): DesiredResource {
   const ref = { apiType, id, group: "g", namespace: "ns" };
@@ -34,6 +35,23 @@ pw("applies what is missing, outdated or drifted; nothing for what matches", () 
   }));
   assert.equal(items.map((i) => [i.key, i.reason]), [[disk.key, "Update"], [vm.key, "DriftCorrected"]]);
   assert.ok(items[1]!.dependsOn.includes(disk.key) && items[1]!.dependsOn.includes(net.key));
+});
+
+pw("a new restart-requested-at value is one apply (Update) to the VM's node, never a delete; the same value is none", () => {
+  const spec = { actionState: "PowerOn", blockStorageIDs: [], nics: [] };
+  const vmAt = (v: string): DesiredResource => {
+    const r = res("systemv0/virtualmachine", "vm1", spec);
+    return { ...r, meta: { ...r.meta, annotations: { "humops/restart-requested-at": v } } };
+  };
+  const prev = { generation: 3, specHash: specHash(spec, { "humops/restart-requested-at": "t1" }) };
+  const plan = (r: DesiredResource) => {
+    const generation = nextGeneration(prev, specHash(r.spec, r.meta.annotations));
+    return planWork(input({ load: load([r]), generations: new Map([[r.key, generation]]), placement: new Map([[r.key, ["a"]]]), observed: new Map([["a", new Map([[r.key, obs(r, 3, "Running")]])]]) }));
+  };
+  const items = plan(vmAt("t2"));
+  assert.equal(items.map((i) => [i.op, i.node, i.reason, i.generation]), [["apply", "a", "Update", 4]]);
+  assert.is(items[0]!.desired?.meta.annotations?.["humops/restart-requested-at"], "t2", "the agent gets the value and compares it with the one it handled");
+  assert.equal(plan(vmAt("t1")), []);
 });
 
 pw("never deletes what a failed file or an invalid document declared; a stalled generation is not retried", () => {

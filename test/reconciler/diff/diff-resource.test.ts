@@ -49,6 +49,32 @@ Diff("a running VM's memory change is an update that needs a restart, unless res
   assert.is(diffResource(powerOff, applied(vm, { state: "Running", node: "n1" }))?.restartRequired, undefined, "a power change needs no restart");
 });
 
+Diff("a changed humops/restart-requested-at reboots a running VM in place: an update, never a replace", () => {
+  const at = (v: string | undefined, spec: Record<string, unknown> = vmSpec) =>
+    desired("systemv0/virtualmachine", "vm1", spec, { ...NS, annotations: { "virtualmachinev0/node_name": "n1", ...(v !== undefined ? { "humops/restart-requested-at": v } : {}) } });
+  const running = (d: ReturnType<typeof at>, handled?: string) => applied(d, { state: "Running", node: "n1", details: handled !== undefined ? { lastHandledRestartRequestedAt: handled } : {} });
+  const c = diffResource(at("t2"), running(at("t1"), "t1"));
+  assert.equal([c?.action, c?.reboot, c?.destructive, c?.restartRequired], ["update", true, false, undefined]);
+  assert.equal(c?.fields, [{ path: "meta.annotations.humops/restart-requested-at", pointer: "/meta/annotations/humops~1restart-requested-at", old: "t1", new: "t2" }]);
+  assert.is(diffResource(at("t1"), running(at("t1"), "t1")), undefined, "the same value: nothing");
+  assert.is(diffResource(at("t1"), running(at("t0"), "t1")), undefined, "already handled (status details win over the last applied annotation)");
+  assert.is(diffResource(at(undefined), running(at("t1"), "t1")), undefined, "a removed request asks nothing");
+  const first = diffResource(at("t1"), running(at(undefined)));
+  assert.equal([first?.reboot, first?.fields[0]?.old], [true, undefined], "first appearance on a running VM: reboot once, like Flux");
+  const other = diffResource(at("t1", { ...vmSpec, nics: [{ networkID: "net1", ipv4Address: "198.18.0.11" }] }), running(at("t1"), "t1"));
+  assert.equal([other?.action, other?.reboot, other?.restartRequired], ["update", undefined, true], "another edit is no reboot");
+  const both = diffResource(at("t2", { ...vmSpec, limitMemory: "2G" }), running(at("t1"), "t1"));
+  assert.equal([both?.reboot, both?.restartRequired], [true, true]);
+  const stopped = applied(at("t1"), { state: "Stopped", node: "n1", details: { lastHandledRestartRequestedAt: "t1" } });
+  assert.equal([diffResource(at("t2"), stopped)?.action, diffResource(at("t2"), stopped)?.reboot], ["update", undefined], "a stopped VM only records the value");
+  const off = at("t2", { ...vmSpec, actionState: "PowerOff" });
+  assert.is(diffResource(off, running(at("t1"), "t1"))?.reboot, undefined, "powering off: no reboot");
+  const moved = desired("systemv0/virtualmachine", "vm1", vmSpec, { ...NS, annotations: { "virtualmachinev0/node_name": "n2", "humops/restart-requested-at": "t2" } });
+  assert.equal([diffResource(moved, running(at("t1"), "t1"))?.action, diffResource(moved, running(at("t1"), "t1"))?.reboot], ["replace", undefined], "a replace boots anew");
+  const noAnnotations: Parameters<typeof diffResource>[1] = { key: at("t1").key, apiType: "systemv0/virtualmachine", state: "Running", details: {}, spec: vmSpec, node: "n1" };
+  assert.is(diffResource(at("t2"), noAnnotations), undefined, "nothing known about what was applied: no reboot claimed");
+});
+
 Diff("equal quantities are no change; a disk may grow in place but not shrink", () => {
   const same = desired("systemv0/virtualmachine", "vm1", { ...vmSpec, requestMemory: "1024M", requestVcpus: "1" }, { ...NS, annotations: { "virtualmachinev0/node_name": "n1" } });
   assert.is(diffResource(same, applied(vm, { node: "n1" })), undefined);

@@ -22,6 +22,13 @@ Base("the base tree and the humstack README examples have no errors", () => {
   assert.equal(humstack.all.map((d) => d.code), ["UNKNOWN_IMAGEENTITY", "UNKNOWN_IMAGEENTITY"], "the two undeclared tags are warnings");
 });
 
+Base("Bridge networks as humstack trees write them (spec.id \"0\", 0, a name, none) have no diagnostics (issue #13)", () => {
+  const bridge = (id: string, idLine: string) =>
+    ["meta:", "  apiType: systemv0/network", `  id: ${id}`, "  group: g1", "  namespace: ns1", "  annotations:", "    networkv0/network_type: Bridge", "spec:", ...(idLine ? [idLine] : []), `  ipv4CIDR: 198.19.${id.slice(2)}.0/24`].join("\n");
+  const text = [bridge("br1", '  id: "0"'), bridge("br2", "  id: 0"), bridge("br3", "  id: lan"), bridge("br4", "")].join("\n---\n");
+  assert.equal(diagnose([...readYamlDir(join(INVALID_DIR, "_base")), { path: "04-bridges.yaml", text }]).all, []);
+});
+
 Base.run();
 
 const Cases = suite("validateResources: invalid cases (test/fixtures/invalid)");

@@ -42,5 +42,33 @@ test("spec: CIDR and required keys", () => {
   expectIssue(change(base, "/spec/id", REMOVE), "/spec", "required", /"id"/);
 });
 
+test("Bridge: spec.id is not used, so any value humstack accepted is valid, \"0\" included (issue #13)", () => {
+  const bridge = change(base, "/meta/annotations/networkv0~1network_type", "Bridge");
+  for (const id of ["0", 0, "", "00", "-1", "bridge-a", "br 0", 1.5, -3, 99999999999, "100"]) expectValid(change(bridge, "/spec/id", id), `id ${JSON.stringify(id)}`);
+  expectValid(change(bridge, "/spec/id", REMOVE), "no id");
+  // No network_type annotation: the network is a Bridge (the loader warns), so the same holds.
+  expectValid(change(change(base, "/meta/annotations", {}), "/spec/id", "0"), "untyped");
+});
+
+test("Bridge: what is unsafe to print or store is still refused", () => {
+  const bridge = change(base, "/meta/annotations/networkv0~1network_type", "Bridge");
+  expectIssue(change(bridge, "/spec/id", "0\nx"), "/spec/id", "pattern", /printable/);
+  expectIssue(change(bridge, "/spec/id", "\u001b[31m"), "/spec/id", "pattern", /printable/);
+  expectIssue(change(bridge, "/spec/id", "9".repeat(254)), "/spec/id", "maxLength", /253/);
+  expectIssue(change(bridge, "/spec/id", true), "/spec/id", "type", /string or number/);
+  expectIssue(change(bridge, "/spec/id", { a: 1 }), "/spec/id", "type", /string or number/);
+});
+
+test("VXLAN and VLAN: spec.id stays required and strict", () => {
+  const vlan = change(base, "/meta/annotations/networkv0~1network_type", "VLAN");
+  for (const doc of [base, vlan]) {
+    expectIssue(change(doc, "/spec/id", "0"), "/spec/id", "pattern", /VNI or VLAN id|VLAN id 1-4094/);
+    expectIssue(change(doc, "/spec/id", 0), "/spec/id", "minimum", />= 1/);
+    expectIssue(change(doc, "/spec/id", -1), "/spec/id", "minimum", />= 1/);
+    expectIssue(change(doc, "/spec/id", "bridge-a"), "/spec/id", "pattern", /VNI or VLAN id|VLAN id 1-4094/);
+    expectIssue(change(doc, "/spec/id", REMOVE), "/spec", "required", /"id"/);
+  }
+});
+
 metaCases(test, base, "namespace");
 test.run();

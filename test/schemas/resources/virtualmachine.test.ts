@@ -13,6 +13,7 @@ test("the README example is valid, with every optional field too", () => {
   vm = change(vm, "/spec/requestVcpus", 2);
   vm = change(vm, "/spec/limitVcpus", "2");
   vm = change(vm, "/meta/annotations/humops~1restart-policy", "Auto");
+  vm = change(vm, "/meta/annotations/humops~1restart-requested-at", "2026-12-02T09:00:00Z");
   expectValid(vm);
   expectValid(change(base, "/spec/actionState", "PowerOff"));
   expectValid(change(base, "/spec/loginUsers/0/sshAuthorizedKeys", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB me@host"]));
@@ -42,6 +43,7 @@ test("bad enums", () => {
   expectIssue(change(base, "/spec/actionState", "Running"), "/spec/actionState", "enum", /one of PowerOn, PowerOff/);
   expectIssue(change(base, "/meta/annotations/humops~1restart-policy", "auto"), "/meta/annotations/humops~1restart-policy", "enum", /one of Manual, Auto \(got "auto"\) \(did you mean "Auto"\?\)/);
   expectIssue(change(base, "/meta/annotations/humops~1deletion-policy", "Retain"), "/meta/annotations/humops~1deletion-policy", "false schema", /known on this kind: humops\/restart-policy/);
+  expectIssue(change(base, "/meta/annotations/humops~1restart-requested-at", ""), "/meta/annotations/humops~1restart-requested-at", "minLength", /./);
 });
 
 test("bad ids, addresses, users and keys", () => {

@@ -73,6 +73,8 @@ up("runs manifests-example on this machine: ready, status, a commit applied, Ctr
     assert.is(await exited, 0, output);
     pid = undefined;
     assert.match(output, "stopping humops (VMs and networks are left as they are)");
+    // Issue #11: abort listeners piled up on the agent's and the controller's signals.
+    assert.not.match(output, "MaxListenersExceededWarning");
     await waitFor("nats-server stopped", () => !isAlive(natsPid), 10_000, log);
     const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
     assert.match(ns, routerNetns, "the router keeps running after Ctrl-C");

@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { BUCKETS, LIVENESS_TTL_MS } from "../../schemas/protocol/subjects.js";
 import { formatIssues, type ParseResult } from "../../schemas/protocol-validators.js";
-import { KvListTimeoutError, ProtocolError } from "./errors.js";
+import { BucketConfigError, KvListTimeoutError, ProtocolError } from "./errors.js";
 
 /** The three buckets of protocol v1. */
 export interface ProtocolBuckets {
@@ -65,4 +65,16 @@ export function decodeValue<T>(data: Uint8Array, parse: (v: unknown) => ParseRes
   const r = parse(value);
   if (!r.ok) throw new ProtocolError(`invalid ${what}: ${formatIssues(r.errors)}`, what);
   return r.value;
+}
+
+/**
+ * An existing bucket must have the replicas asked for (`--nats-replicas`): a bucket made with 1
+ * on a cluster that should have 3 loses data with one server, and nothing else would say so.
+ * JetStream can change a stream's replicas in place (`nats stream edit KV_<bucket> --replicas N`);
+ * the controller does not do it behind the operator's back.
+ */
+export function checkBucketReplicas(bucket: string, actual: number, wanted: number): void {
+  if (actual !== wanted) {
+    throw new BucketConfigError(bucket, `bucket ${bucket} has ${actual} replica(s), --nats-replicas asks for ${wanted}: change it with 'nats stream edit KV_${bucket} --replicas ${wanted}' or pass --nats-replicas ${actual}`);
+  }
 }

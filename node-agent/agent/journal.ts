@@ -13,7 +13,7 @@ import type { CommandResult } from "../../schemas/protocol/messages.js";
 export interface JournalRecord {
   /** ISO time. */
   readonly at: string;
-  readonly event: "received" | "started" | "result" | "duplicate" | "rejected" | "superseded";
+  readonly event: "received" | "started" | "result" | "duplicate" | "rejected" | "superseded" | "stale-epoch";
   readonly commandId?: string;
   readonly key?: string;
   readonly op?: string;

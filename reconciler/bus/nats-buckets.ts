@@ -16,14 +16,16 @@ export interface ProtocolBuckets {
   readonly inventory: KV;
 }
 
-/** Opens (creating when missing) the protocol's buckets. Throws when JetStream is unavailable or the bucket exists with another configuration. */
-export async function openBuckets(nc: NatsConnection): Promise<ProtocolBuckets> {
+/** Opens (creating when missing, with `replicas`) the protocol's buckets. Throws when JetStream is unavailable or a bucket exists with other replicas (BucketConfigError). */
+export async function openBuckets(nc: NatsConnection, replicas = 1): Promise<ProtocolBuckets> {
   const kvm = new Kvm(nc);
   const [nodes, liveness, inventory] = await Promise.all([
-    kvm.create(BUCKETS.nodes, { history: 1 }),
-    kvm.create(BUCKETS.liveness, { history: 1, ttl: LIVENESS_TTL_MS }),
-    kvm.create(BUCKETS.inventory, { history: 1 }),
+    kvm.create(BUCKETS.nodes, { history: 1, replicas }),
+    kvm.create(BUCKETS.liveness, { history: 1, ttl: LIVENESS_TTL_MS, replicas }),
+    kvm.create(BUCKETS.inventory, { history: 1, replicas }),
   ]);
+  // An existing bucket is used as it is (an agent may have made it first): check it.
+  for (const [name, kv] of [[BUCKETS.nodes, nodes], [BUCKETS.liveness, liveness], [BUCKETS.inventory, inventory]] as const) checkBucketReplicas(name, (await kv.status()).replicas, replicas);
   return { nodes, liveness, inventory };
 }
 

@@ -55,7 +55,7 @@ export class CommandExecutor {
   /** Answers `cmd`: the earlier result of the same commandId, or the result of running it now. */
   execute(cmd: NodeCommand): Promise<CommandResult> {
     const { commandId, key, op, generation } = cmd;
-    void this.#o.journal.write({ event: "received", commandId, key, op, generation });
+    void this.#o.journal.write({ event: "received", commandId, key, op, generation, ...(cmd.epoch !== undefined ? { epoch: cmd.epoch } : {}) });
     // Registered synchronously, so a duplicate arriving while this one is looked up or runs joins it.
     const running = this.#inflight.get(commandId);
     if (running) return running;
@@ -68,7 +68,7 @@ export class CommandExecutor {
     const verdict = (await this.#o.epochs?.admit(cmd.epoch)) ?? { ok: true as const };
     if (!verdict.ok) {
       const { commandId, key, op, generation } = cmd;
-      void this.#o.journal.write({ event: "stale-epoch", commandId, key, op, generation, ok: false });
+      void this.#o.journal.write({ event: "stale-epoch", commandId, key, op, generation, ...(cmd.epoch !== undefined ? { epoch: cmd.epoch } : {}), ok: false });
       this.#o.log.warn({ resource: key, commandId, epoch: cmd.epoch, newest: verdict.newest }, "command from an older epoch refused");
       return { commandId, key, ok: false, reason: "StaleEpoch", message: verdict.message, durationMs: 0 };
     }

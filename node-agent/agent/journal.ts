@@ -18,6 +18,8 @@ export interface JournalRecord {
   readonly key?: string;
   readonly op?: string;
   readonly generation?: number;
+  /** The sender's leadership epoch (on `received` and `stale-epoch` lines; issue #15). */
+  readonly epoch?: number;
   readonly ok?: boolean;
   readonly durationMs?: number;
   readonly error?: { readonly reason: string; readonly message: string };

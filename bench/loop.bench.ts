@@ -88,7 +88,7 @@ async function latency(nats: NatsServer, name: Mode["name"], work: string): Prom
     pollIntervalMs: name === "poll" ? 1000 : 0, listen: "127.0.0.1:0", webhookSecretFile: join(work, "secret"), log,
   });
   const reports: RoundReport[] = [];
-  service.controller.onRound((r) => reports.push(r));
+  service.onRound((r) => reports.push(r));
   await until(() => reports.at(-1)?.notReady === 0);
   const m = await measure({ name, repo, service, ...(url ? { url } : {}) }, agent, reports);
   await service.stop();
@@ -115,7 +115,7 @@ async function idle(nats: NatsServer, work: string): Promise<Figure[]> {
   const agent = await agentOn(nats);
   const service = await startControllerService({ repo: repo.dir, branch: "main", path: ".", statusBranch: "status-idle", workDir: join(work, "idle"), nats: { url: nats.url }, pollIntervalMs: 30_000, log });
   const reports: RoundReport[] = [];
-  service.controller.onRound((r) => reports.push(r));
+  service.onRound((r) => reports.push(r));
   await until(() => reports.at(-1)?.notReady === 0, 300_000);
   await new Promise((r) => setTimeout(r, 2000));
   const commitsBefore = reports.filter((r) => r.statusChanged).length;

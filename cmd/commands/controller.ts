@@ -17,7 +17,8 @@ export function registerController(program: Command): void {
     .option("--branch <name>", "manifests branch", "main")
     .option("--path <dir>", "manifests path inside the repository", ".")
     .option("--status-branch <name>", "status branch", "status")
-    .option("--nats <url>", "NATS URL (default: HUMOPS_NATS_URL, then nats://127.0.0.1:4222)")
+    .option("--nats <urls>", "NATS URL, or several comma-separated of one cluster (default: HUMOPS_NATS_URL, then nats://127.0.0.1:4222)")
+    .option("--nats-replicas <n>", "replicas of the KV buckets it creates, and what existing ones must have (3 on a three-server cluster)", "1")
     .option("--nats-creds <file>", "NATS credentials file (see docs/nats-auth.md)")
     .option("--interval <duration>", "git poll interval", "30s")
     .option("--listen <addr:port>", "HTTP endpoint: /hooks/git, /healthz, /readyz, /metrics")
@@ -35,6 +36,7 @@ export function registerController(program: Command): void {
         workDir: resolve(o["workDir"]!),
         nats: { url: o["nats"] ?? process.env["HUMOPS_NATS_URL"] ?? "nats://127.0.0.1:4222", ...(o["natsCreds"] ? { credsFile: o["natsCreds"] } : {}) },
         pollIntervalMs: parseDurationMs(o["interval"]!),
+        natsReplicas: parseReplicas(o["natsReplicas"]!),
         listen: o["listen"],
         webhookSecretFile: o["webhookSecretFile"],
         gitCredentialsFile: o["gitCredentialsFile"],
@@ -51,4 +53,14 @@ export function registerController(program: Command): void {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
+
+/** 1, 3 or 5 (what JetStream supports for a KV bucket). */
+function parseReplicas(v: string): number {
+  const n = Number(v);
+  if (![1, 3, 5].includes(n)) {
+    console.error(`humops controller: --nats-replicas ${JSON.stringify(v)}: give 1, 3 or 5 (the number of NATS servers that keep each bucket)`);
+    process.exit(2);
+  }
+  return n;
 }

@@ -71,7 +71,7 @@ export function registerUp(program: Command): void {
         const service = await startControllerService({ repo, branch: "main", path: ".", statusBranch: "status", workDir: resolve(home, "controller"), nats: { url: nats.url }, pollIntervalMs: parseDurationMs(o["interval"] ?? "30s"), downloadTokenFile: o["downloadTokenFile"], log });
         stops.push(() => service.stop());
         const last = { line: "" };
-        service.controller.onRound((r) => progress(r, last));
+        service.onRound((r) => progress(r, last));
         console.log(`controller watching ${repo} (branch main); commit there to change the cluster; Ctrl-C stops humops (VMs and networks keep running)`);
       } catch (e: unknown) {
         console.error(`humops up: ${(e as Error).message}`);

@@ -18,6 +18,7 @@ import { Journal } from "./journal.js";
 import { InventoryLoop } from "./inventory-loop.js";
 import { ResultCache } from "./result-cache.js";
 import { StateStore } from "./state-store.js";
+import { EpochGuard } from "./epoch-guard.js";
 
 /** What an agent runs with. */
 export interface AgentOptions {
@@ -48,6 +49,8 @@ export interface Agent {
   inflight(): number;
   /** When the last command arrived from the controller; undefined before the first. */
   lastCommandAt(): Date | undefined;
+  /** The newest controller epoch this agent obeyed (0: none yet); issue #15. */
+  epoch(): number;
   /** The last command that failed. */
   lastError(): { readonly at: Date; readonly key: string; readonly message: string } | undefined;
   /** Reads the inventory now and publishes it when it changed; resolves with whether it published. */
@@ -65,14 +68,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.log.child({ node: env.nodeName });
   const abort = new AbortController();
   const ctx = (l: Logger): DriverContext => ({ runner: o.runner, log: l, signal: abort.signal, node: env });
-  const { journal, results, state } = await openStores(o.config, log);
+  const { journal, results, state, epochs } = await openStores(o.config, log);
   const accelerator = o.accelerator ?? (await chooseAccelerator(o.config, o.runner));
   log.info({ accelerator: accelerator.accelerator, why: accelerator.reason }, "accelerator chosen");
   const inv = new InventoryLoop({ ...o, log, ctx: () => ctx(log), state });
   let lastCommandAt: Date | undefined;
   let lastError: { at: Date; key: string; message: string } | undefined;
   const executor = new CommandExecutor({
-    drivers: o.drivers, journal, results, state, context: ctx, parallelLimit: o.config.parallelLimit, log,
+    drivers: o.drivers, journal, results, state, epochs, context: ctx, parallelLimit: o.config.parallelLimit, log,
     onResult: (cmd, result) => {
       if (!result.ok) lastError = { at: new Date(), key: cmd.key, message: `${result.reason}: ${result.message}` };
       o.onResult?.(cmd, result);
@@ -81,7 +84,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   });
   await o.bus.register(registration(o, accelerator));
   await o.bus.serveCommands(env.nodeName, (cmd) => ((lastCommandAt = new Date()), executor.execute(cmd)));
-  const beat = startHeartbeat(o.bus, env.nodeName, log);
+  const beat = startHeartbeat(o.bus, env.nodeName, log, () => epochs.newest);
   inv.start(o.config.resyncIntervalMs);
   log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");
   let stopping: Promise<void> | undefined;
@@ -102,26 +105,30 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     inflight: () => executor.inflight,
     lastCommandAt: () => lastCommandAt,
     lastError: () => lastError,
+    epoch: () => epochs.newest,
     resync: () => inv.run(),
     stop: () => (stopping ??= stop()),
   };
 }
 
 /** The journal, the result cache seeded from it, and the state dir. */
-async function openStores(config: AgentSettings, log: Logger): Promise<{ journal: Journal; results: ResultCache; state: StateStore }> {
+async function openStores(config: AgentSettings, log: Logger): Promise<{ journal: Journal; results: ResultCache; state: StateStore; epochs: EpochGuard }> {
   const dataDir = config.node.dataDir;
   const journal = new Journal({ path: join(dataDir, "journal.jsonl"), maxBytes: config.journalMaxBytes, log });
   const results = new ResultCache();
   for (const r of await journal.results()) results.set(r);
-  return { journal, results, state: new StateStore(join(dataDir, "state"), log) };
+  const epochs = new EpochGuard(join(dataDir, "epoch.json"));
+  await epochs.load();
+  return { journal, results, state: new StateStore(join(dataDir, "state"), log), epochs };
 }
 
 /** Heartbeats every HEARTBEAT_INTERVAL_MS; `stop` resolves once no heartbeat is in flight (so none lands after a leave). */
-function startHeartbeat(bus: AgentBus, node: string, log: Logger): { stop(): Promise<void> } {
+function startHeartbeat(bus: AgentBus, node: string, log: Logger, epoch: () => number): { stop(): Promise<void> } {
   let seq = 0;
   let last: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    last = bus.heartbeat({ node, seq: ++seq }).catch((err: unknown) => log.warn({ err }, "heartbeat failed"));
+    const e = epoch();
+    last = bus.heartbeat({ node, seq: ++seq, ...(e > 0 ? { epoch: e } : {}) }).catch((err: unknown) => log.warn({ err }, "heartbeat failed"));
   }, HEARTBEAT_INTERVAL_MS);
   return {
     stop: async () => {

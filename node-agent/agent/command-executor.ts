@@ -11,6 +11,7 @@ import type { ApiType } from "../../schemas/kinds.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceDriver } from "../driver.js";
 import { checkedObserved } from "./checked-observed.js";
+import type { EpochGuard } from "./epoch-guard.js";
 import { isStaleDelete, withIncarnation } from "./incarnation.js";
 import type { Journal } from "./journal.js";
 import { KeyQueue } from "./key-queue.js";
@@ -27,6 +28,8 @@ export interface CommandExecutorOptions {
   readonly context: (log: Logger) => DriverContext;
   readonly parallelLimit: number;
   readonly log: Logger;
+  /** Refuses commands from an older leadership epoch (issue #15); absent: every epoch is obeyed. */
+  readonly epochs?: EpochGuard;
   /** Called once per executed (not de-duplicated) command with its result. */
   readonly onResult?: (cmd: NodeCommand, result: CommandResult) => void;
 }
@@ -52,7 +55,7 @@ export class CommandExecutor {
   /** Answers `cmd`: the earlier result of the same commandId, or the result of running it now. */
   execute(cmd: NodeCommand): Promise<CommandResult> {
     const { commandId, key, op, generation } = cmd;
-    void this.#o.journal.write({ event: "received", commandId, key, op, generation });
+    void this.#o.journal.write({ event: "received", commandId, key, op, generation, ...(cmd.epoch !== undefined ? { epoch: cmd.epoch } : {}) });
     // Registered synchronously, so a duplicate arriving while this one is looked up or runs joins it.
     const running = this.#inflight.get(commandId);
     if (running) return running;
@@ -62,6 +65,13 @@ export class CommandExecutor {
   }
 
   async #answer(cmd: NodeCommand): Promise<CommandResult> {
+    const verdict = (await this.#o.epochs?.admit(cmd.epoch)) ?? { ok: true as const };
+    if (!verdict.ok) {
+      const { commandId, key, op, generation } = cmd;
+      void this.#o.journal.write({ event: "stale-epoch", commandId, key, op, generation, ...(cmd.epoch !== undefined ? { epoch: cmd.epoch } : {}), ok: false });
+      this.#o.log.warn({ resource: key, commandId, epoch: cmd.epoch, newest: verdict.newest }, "command from an older epoch refused");
+      return { commandId, key, ok: false, reason: "StaleEpoch", message: verdict.message, durationMs: 0 };
+    }
     const known = this.#o.results.get(cmd.commandId) ?? (await this.#fromState(cmd));
     if (known) {
       const { commandId, key, op, generation } = cmd;

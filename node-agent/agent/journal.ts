@@ -13,11 +13,13 @@ import type { CommandResult } from "../../schemas/protocol/messages.js";
 export interface JournalRecord {
   /** ISO time. */
   readonly at: string;
-  readonly event: "received" | "started" | "result" | "duplicate" | "rejected" | "superseded";
+  readonly event: "received" | "started" | "result" | "duplicate" | "rejected" | "superseded" | "stale-epoch";
   readonly commandId?: string;
   readonly key?: string;
   readonly op?: string;
   readonly generation?: number;
+  /** The sender's leadership epoch (on `received` and `stale-epoch` lines; issue #15). */
+  readonly epoch?: number;
   readonly ok?: boolean;
   readonly durationMs?: number;
   readonly error?: { readonly reason: string; readonly message: string };

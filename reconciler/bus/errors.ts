@@ -64,3 +64,14 @@ export class KvListTimeoutError extends Error {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/** A KV bucket exists with another configuration than this controller was told to use (replicas). Not transient. */
+export class BucketConfigError extends Error {
+  override readonly name = "BucketConfigError";
+  readonly code = "BucketConfig";
+  readonly bucket: string;
+  constructor(bucket: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.bucket = bucket;
+  }
+}

@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { BUCKETS, LIVENESS_TTL_MS } from "../../schemas/protocol/subjects.js";
 import { formatIssues, type ParseResult } from "../../schemas/protocol-validators.js";
-import { KvListTimeoutError, ProtocolError } from "./errors.js";
+import { BucketConfigError, KvListTimeoutError, ProtocolError } from "./errors.js";
 
 /** The three buckets of protocol v1. */
 export interface ProtocolBuckets {
@@ -16,14 +16,16 @@ export interface ProtocolBuckets {
   readonly inventory: KV;
 }
 
-/** Opens (creating when missing) the protocol's buckets. Throws when JetStream is unavailable or the bucket exists with another configuration. */
-export async function openBuckets(nc: NatsConnection): Promise<ProtocolBuckets> {
+/** Opens (creating when missing, with `replicas`) the protocol's buckets. Throws when JetStream is unavailable or a bucket exists with other replicas (BucketConfigError). */
+export async function openBuckets(nc: NatsConnection, replicas = 1): Promise<ProtocolBuckets> {
   const kvm = new Kvm(nc);
   const [nodes, liveness, inventory] = await Promise.all([
-    kvm.create(BUCKETS.nodes, { history: 1 }),
-    kvm.create(BUCKETS.liveness, { history: 1, ttl: LIVENESS_TTL_MS }),
-    kvm.create(BUCKETS.inventory, { history: 1 }),
+    kvm.create(BUCKETS.nodes, { history: 1, replicas }),
+    kvm.create(BUCKETS.liveness, { history: 1, ttl: LIVENESS_TTL_MS, replicas }),
+    kvm.create(BUCKETS.inventory, { history: 1, replicas }),
   ]);
+  // An existing bucket is used as it is (an agent may have made it first): check it.
+  for (const [name, kv] of [[BUCKETS.nodes, nodes], [BUCKETS.liveness, liveness], [BUCKETS.inventory, inventory]] as const) checkBucketReplicas(name, (await kv.status()).replicas, replicas);
   return { nodes, liveness, inventory };
 }
 
@@ -65,4 +67,16 @@ export function decodeValue<T>(data: Uint8Array, parse: (v: unknown) => ParseRes
   const r = parse(value);
   if (!r.ok) throw new ProtocolError(`invalid ${what}: ${formatIssues(r.errors)}`, what);
   return r.value;
+}
+
+/**
+ * An existing bucket must have the replicas asked for (`--nats-replicas`): a bucket made with 1
+ * on a cluster that should have 3 loses data with one server, and nothing else would say so.
+ * JetStream can change a stream's replicas in place (`nats stream edit KV_<bucket> --replicas N`);
+ * the controller does not do it behind the operator's back.
+ */
+export function checkBucketReplicas(bucket: string, actual: number, wanted: number): void {
+  if (actual !== wanted) {
+    throw new BucketConfigError(bucket, `bucket ${bucket} has ${actual} replica(s), --nats-replicas asks for ${wanted}: change it with 'nats stream edit KV_${bucket} --replicas ${wanted}' or pass --nats-replicas ${actual}`);
+  }
 }

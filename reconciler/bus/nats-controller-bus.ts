@@ -29,6 +29,8 @@ import type { BusEvent, CommandResult, ControllerBus, NodeCommand, NodeInfo, Nod
 import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
 import { decodeValue, isLive, listKeys, openBuckets, type ProtocolBuckets } from "./nats-buckets.js";
 import { BusWatch } from "./nats-bus-watch.js";
+import { openLeaseStore } from "./nats-lease-store.js";
+import type { LeaseStore } from "../controller/leader-election.js";
 
 /** How to reach nats-server, and as whom. */
 export interface NatsControllerBusOptions {
@@ -43,6 +45,8 @@ export interface NatsControllerBusOptions {
   readonly log: Logger;
   /** How often the liveness bucket is listed to see expired heartbeats; default 2000 ms. */
   readonly livenessPollMs?: number;
+  /** Replicas of the buckets it creates, and what existing ones must have (`--nats-replicas`); default 1. */
+  readonly replicas?: number;
 }
 
 /** ControllerBus over NATS; build it with `NatsControllerBus.connect()`. */
@@ -53,7 +57,10 @@ export class NatsControllerBus implements ControllerBus {
   readonly #log: Logger;
   #closed = false;
 
-  private constructor(nc: NatsConnection, buckets: ProtocolBuckets, watch: BusWatch, log: Logger) {
+  readonly #replicas: number;
+
+  private constructor(nc: NatsConnection, buckets: ProtocolBuckets, watch: BusWatch, log: Logger, replicas: number) {
+    this.#replicas = replicas;
     this.#nc = nc;
     this.#buckets = buckets;
     this.#watch = watch;
@@ -67,14 +74,19 @@ export class NatsControllerBus implements ControllerBus {
   static async connect(opts: NatsControllerBusOptions): Promise<NatsControllerBus> {
     const nc = await connect(connectionOptions(opts));
     try {
-      const buckets = await openBuckets(nc);
+      const buckets = await openBuckets(nc, opts.replicas ?? 1);
       const watch = new BusWatch(nc, buckets, opts.log);
       await watch.start(opts.livenessPollMs ?? 2000);
-      return new NatsControllerBus(nc, buckets, watch, opts.log);
+      return new NatsControllerBus(nc, buckets, watch, opts.log, opts.replicas ?? 1);
     } catch (e) {
       await nc.close();
       throw e;
     }
+  }
+
+  /** The leader lease over this connection (bucket humops-leader, same replicas). */
+  openLease(): Promise<LeaseStore> {
+    return openLeaseStore(this.#nc, { replicas: this.#replicas });
   }
 
   async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {

@@ -19,6 +19,8 @@ export interface ControllerServerOptions {
   readonly branch: string;
   readonly onPush: (provider: string) => void;
   readonly isReady: () => boolean;
+  /** What /readyz says after "ready"/"not ready", e.g. "leader epoch 7" or "standby (leader: host:pid)". */
+  readonly readiness?: () => string;
   readonly registry: Registry;
   readonly log: Logger;
 }
@@ -51,7 +53,10 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
     };
     const route = `${req.method ?? "GET"} ${(req.url ?? "/").split("?")[0]}`;
     if (route === "GET /healthz") return send(200, "ok\n");
-    if (route === "GET /readyz") return o.isReady() ? send(200, "ready\n") : send(503, "not ready\n");
+    if (route === "GET /readyz") {
+      const why = o.readiness ? `: ${o.readiness()}` : "";
+      return o.isReady() ? send(200, `ready${why}\n`) : send(503, `not ready${why}\n`);
+    }
     if (route === "GET /metrics") {
       void o.registry.metrics().then((m) => send(200, m, o.registry.contentType), (e: unknown) => send(500, String(e)));
       return;

@@ -12,6 +12,8 @@ export interface NodeCommand extends ResourceCommand {
   readonly op: "apply" | "delete";
   /** The controller's clock when it sent the command (ISO 8601): for the clock skew check only. */
   readonly sentAt?: string;
+  /** The sender's leadership epoch (protocol 1.2, issue #15); agents refuse older ones. */
+  readonly epoch?: number;
 }
 
 /** An agent's answer to one command. */
@@ -60,6 +62,8 @@ export interface NodeHeartbeat {
   readonly node: string;
   /** Increases with every heartbeat of one agent run. */
   readonly seq: number;
+  /** The newest controller epoch this agent obeyed (protocol 1.2); absent: none yet. */
+  readonly epoch?: number;
 }
 
 /** The last full inventory a node published (KV `humops-inventory`, key = node name). */

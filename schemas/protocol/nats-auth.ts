@@ -24,6 +24,8 @@ export interface Permissions {
 }
 
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** The buckets agents write (their own key each); the leader lease is the controllers' alone. */
+const AGENT_BUCKETS = [BUCKETS.nodes, BUCKETS.liveness, BUCKETS.inventory];
 const BUCKET_NAMES = Object.values(BUCKETS);
 
 /** The inbox prefix of a node's agent (its connection's `inboxPrefix`): replies to its own requests only. */
@@ -36,10 +38,10 @@ export function agentPermissions(node: string): Permissions {
   if (!NODE_NAME.test(node)) throw new TypeError(`not a node name: ${JSON.stringify(node)}`);
   return {
     publish: [
-      ...BUCKET_NAMES.map((b) => kvSubject(b, node)),
+      ...AGENT_BUCKETS.map((b) => kvSubject(b, node)),
       // Opening (creating when missing) the buckets: account info, stream info/create of the three KV streams only.
       "$JS.API.INFO",
-      ...BUCKET_NAMES.flatMap((b) => [`$JS.API.STREAM.INFO.KV_${b}`, `$JS.API.STREAM.CREATE.KV_${b}`]),
+      ...AGENT_BUCKETS.flatMap((b) => [`$JS.API.STREAM.INFO.KV_${b}`, `$JS.API.STREAM.CREATE.KV_${b}`]),
     ],
     subscribe: [commandSubject(node), `${agentInboxPrefix(node)}.>`],
   };

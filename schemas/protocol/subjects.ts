@@ -14,6 +14,8 @@ export const BUCKETS = {
   liveness: "humops-liveness",
   /** NodeInventory per node, last value only. */
   inventory: "humops-inventory",
+  /** The controllers' leader lease (issue #15): key `controller`, a LeaseRecord; controllers only. */
+  leader: "humops-leader",
 } as const;
 
 /** Liveness bucket TTL: a silent node is not ready after this (plus the controller's poll). */

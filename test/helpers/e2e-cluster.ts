@@ -89,6 +89,10 @@ export interface E2eCluster {
   readonly controllerPid: number;
   /** Stops the controller process (with `signal`) and starts it again on the same work dir; resolves once it logged `controller started`. */
   restartController(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts one more `humops controller` on the same repository and NATS with its own work dir (issue #15); stopped with the cluster. */
+  startExtraController(name: string): Promise<ServerProcess>;
+  /** The bare manifests repository (git --git-dir) the status branch lives in. */
+  readonly bareRepo: string;
   /** Commits `files` (and removes `remove`) in the manifests repo and pushes; returns the sha. */
   push(files: Readonly<Record<string, string>>, message: string, remove?: readonly string[]): Promise<string>;
   /** A status branch file parsed, or undefined. */
@@ -268,7 +272,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     stack.push(() => stopProcess(controller.proc.child, 15_000));
     const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", ceph })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
-    const cluster = clusterHandle({ topology, inet, agents, infra, ceph, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
+    const extra: ServerProcess[] = [];
+    stack.push(async () => {
+      for (const x of extra) await stopProcess(x.child, 15_000);
+    });
+    const cluster = clusterHandle({ topology, inet, agents, infra, ceph, repo, bare, extra, controller, dir: tmp.path, unwind, agentCommand });
     stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
     stack.push(async () => {
       for (const n of agents.keys()) await cluster.stopAgent(n, "SIGTERM");
@@ -318,6 +326,8 @@ interface Parts {
   ceph: TestCeph | undefined;
   repo: ManifestsRepo;
   bare: string;
+  /** startExtraController()'s processes. */
+  extra: ServerProcess[];
   controller: ControllerHolder;
   dir: string;
   unwind: () => Promise<void>;
@@ -341,6 +351,12 @@ function clusterHandle(p: Parts): E2eCluster {
     controllerLog: () => p.controller.past.join("") + p.controller.proc.output(),
     get controllerPid() {
       return p.controller.proc.pid;
+    },
+    bareRepo: p.bare,
+    async startExtraController(name) {
+      const proc = await startController(p.infra.git.url("manifests"), p.infra.nats.url, join(p.dir, `controller-${name}`), "1s");
+      p.extra.push(proc);
+      return proc;
     },
     async restartController(signal = "SIGTERM") {
       await stopProcess(p.controller.proc.child, 15_000, signal);

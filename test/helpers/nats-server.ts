@@ -39,6 +39,8 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Stops the server, keeping `dir`, and starts a new one on the same port and store. */
   restart(): Promise<NatsServer>;
+  /** SIGKILLs the server (a crash or power loss) and waits for its exit; `dir` is kept for restart(). */
+  crash(): Promise<void>;
 }
 
 function natsArgv(opts: NatsOptions, dir: string): [string, ...string[]] {
@@ -96,6 +98,9 @@ function natsHandle(proc: ServerProcess, opts: NatsOptions & { port: number; dir
       await stopProcess(proc.child);
       rmSync(opts.dir, { recursive: true, force: true });
       release();
+    },
+    async crash() {
+      await stopProcess(proc.child, 0, "SIGKILL");
     },
     async restart() {
       await stopProcess(proc.child);

@@ -47,7 +47,7 @@ async function startService(): Promise<ControllerService> {
     repo: env.url, branch: "main", path: ".", statusBranch: "status", workDir: join(env.work.path, "ctl"),
     nats: { url: env.nats.url }, pollIntervalMs: 0, listen: "127.0.0.1:0", webhookSecretFile: join(env.work.path, "secret"), commandTimeoutMs: 5000, log,
   });
-  s.controller.onRound((r) => env.reports.push(r));
+  s.onRound((r) => env.reports.push(r));
   return s;
 }
 
@@ -117,7 +117,7 @@ e2e("push -> commands in dependency order -> one status commit with everything r
   assert.ok(order.indexOf("network") < order.indexOf("virtualmachine") && order.indexOf("blockstorage") < order.indexOf("virtualmachine"), order.join(","));
   assert.is(env.agent.commands.length, 5);
   const n = env.reports.length;
-  env.service.controller.trigger("test");
+  env.service.trigger("test");
   await until(() => env.reports.length > n, "second round");
   assert.is(lastReport()!.statusChanged, false);
   assert.is(lastReport()!.commandsSent, 0);
@@ -142,7 +142,7 @@ e2e("agent killed and restarted: nothing that exists is re-created", async () =>
   await env.agent.kill();
   env.agent = await agentOn(new Map(host));
   const n = env.reports.length;
-  env.service.controller.trigger("test");
+  env.service.trigger("test");
   await until(() => env.reports.length > n && lastReport()?.notReady === 0, "round after agent restart");
   assert.is(env.agent.commands.length, 0);
 });

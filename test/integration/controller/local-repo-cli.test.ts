@@ -38,7 +38,7 @@ cli("a local commit is seen at once; status exits 0 when ready, 3 when not; cred
   process.env["HUMOPS_GIT_TOKEN"] = "tok-SECRET-123";
   const service = await startControllerService({ repo: repo.dir, branch: "main", path: ".", statusBranch: "status", workDir: work.path, bus, pollIntervalMs: 0, log });
   const reports: RoundReport[] = [];
-  service.controller.onRound((r) => reports.push(r));
+  service.onRound((r) => reports.push(r));
   try {
     assert.is(humopsStatus(repo.dir).code, 3, "no status branch yet");
     await until(() => reports.at(-1)?.notReady === 0);

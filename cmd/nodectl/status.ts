@@ -25,7 +25,7 @@ export function renderStatus(r: StatusReport, paint: Paint, now = new Date()): s
   ];
   if (r.nats) lines.push(`nats:         ${r.nats.connected ? paint("green", "connected") : paint("red", "disconnected")} ${r.nats.server ?? ""} reconnects ${r.nats.reconnects}, last message ${ago(r.nats.lastMessageAt, now)}`);
   else lines.push(`nats:         unknown (${a.reachable ? "agent did not say" : "agent not reachable"})`);
-  lines.push(`controller:   last seen ${r.controllerLastSeenAt ? ago(r.controllerLastSeenAt, now) : a.reachable ? "never" : "unknown"}`);
+  lines.push(`controller:   last seen ${r.controllerLastSeenAt ? ago(r.controllerLastSeenAt, now) : a.reachable ? "never" : "unknown"}; obeys epoch ${r.epoch ?? "none yet"} (older epochs are refused)`);
   lines.push(`capacity:     ${r.capacity.vcpus} vCPU, ${gib(r.capacity.memoryBytes)}; allocated ${r.allocated.vcpus} vCPU, ${gib(r.allocated.memoryBytes)}`);
   if (r.accelerator) lines.push(`accelerator:  ${r.accelerator.accelerator.toUpperCase()} (${r.accelerator.reason})`);
   lines.push(`resources:    (${r.source === "agent" ? "from the agent" : "read from the host"}; ${r.lastCommands} last commands on disk)`);

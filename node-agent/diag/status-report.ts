@@ -3,6 +3,8 @@
  * host tell (last commands, the journal's last error, the accelerator probed now), and that
  * the agent is not reachable.
  */
+import { join } from "node:path";
+import { EpochGuard } from "../agent/epoch-guard.js";
 import { probeAccelerator, type AcceleratorProbe } from "../vm/accelerator.js";
 import { allocatedBy } from "./allocation.js";
 import type { AgentStatusSnapshot } from "./agent-status.js";
@@ -36,6 +38,8 @@ export interface StatusReport {
   readonly source: "agent" | "host";
   readonly lastCommands: number;
   readonly journalLastAt?: string;
+  /** The newest controller epoch this node obeyed (issue #15); read from `<dataDir>/epoch.json`, so also with the agent down. */
+  readonly epoch?: number;
 }
 
 async function journalFacts(path: string): Promise<{ lastAt?: string; lastError?: StatusReport["lastError"] }> {
@@ -64,7 +68,7 @@ function agentPart(view: NodeView, now: Date): StatusReport["agent"] {
 
 /** Builds the status report; reads the inventory (agent or host) and the journal. */
 export async function buildStatusReport(view: NodeView, now = new Date()): Promise<StatusReport> {
-  const [inv, last, journal] = await Promise.all([view.inventory(), view.lastCommands(), journalFacts(view.target.journalPath)]);
+  const [inv, last, journal, epoch] = await Promise.all([view.inventory(), view.lastCommands(), journalFacts(view.target.journalPath), obeyedEpoch(view.target.env.dataDir)]);
   const s = view.agent.reachable ? view.agent.status : undefined;
   const accelerator = s?.accelerator ?? (await probeAccelerator(view.ctx.runner));
   const lastError = s?.lastError ?? journal.lastError;
@@ -84,5 +88,17 @@ export async function buildStatusReport(view: NodeView, now = new Date()): Promi
     source: inv.source,
     lastCommands: last.commands.length,
     ...(journal.lastAt ? { journalLastAt: journal.lastAt } : {}),
+    ...(epoch !== undefined ? { epoch } : {}),
   };
+}
+
+/** The agent's epoch.json (node-agent/agent/epoch-guard.ts); undefined when absent or unreadable. */
+async function obeyedEpoch(dataDir: string): Promise<number | undefined> {
+  const guard = new EpochGuard(join(dataDir, "epoch.json"));
+  try {
+    await guard.load();
+  } catch {
+    return undefined;
+  }
+  return guard.newest > 0 ? guard.newest : undefined;
 }

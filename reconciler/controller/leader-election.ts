@@ -8,8 +8,9 @@
  * has seen the same lease revision for `leaseMs` takes the lease over with a compare-and-set on
  * that revision (so of several standbys exactly one wins, and a leader that renewed in time
  * makes the takeover fail). The leader renews every `renewMs` with a compare-and-set on its own
- * last revision; a failed renewal, or no successful renewal for `leaseMs - marginMs` (a paused
- * process wakes up to this), ends its leadership at once, before anything else is sent.
+ * last revision; a renewal that loses the compare-and-set, or no successful renewal for
+ * `leaseMs - marginMs` (a paused process wakes up to this; a store that keeps failing), ends
+ * its leadership at once, before anything else is sent.
  *
  * The epoch of a term is the stream revision of the write that took the lease (the takeover
  * record says `epoch: 0`, "this write's revision"; its renewals repeat the number). Revisions
@@ -133,7 +134,11 @@ export class LeaderElector implements Leadership {
       if (this.mine !== undefined) await this.renew();
       else await this.campaign();
     } catch (e: unknown) {
-      this.mine = undefined;
+      // A store error (a NATS server gone, a timeout) is not a lost compare-and-set: nobody can
+      // take the lease before it expires, so a settled leader keeps leading until its own
+      // validity runs out (isLeader checks the clock) and retries at the next step. A takeover
+      // not yet settled is dropped.
+      if (this.mine !== undefined && !this.mine.settled) this.mine = undefined;
       this.o.onError?.(e);
     }
     return this.publish();

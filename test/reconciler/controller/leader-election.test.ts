@@ -109,22 +109,37 @@ election("a paused leader is no longer leader when it wakes, before it renews, a
   assert.equal(store.cur!.record.holder, "c1");
 });
 
-election("a failed renewal ends leadership at once; the lease must then be waited out like anyone else", async () => {
+election("a renewal that errors keeps the lease only while it is valid; after that it must be waited out like anyone else", async () => {
   const { clock, store, electors } = setup(1);
   const e = electors[0]!;
-  await stepUntilLeader(e, clock);
+  const at = (await stepUntilLeader(e, clock))!;
   store.failing = true;
-  clock.t += 2_000;
+  clock.t = at + 2_000;
   await e.step();
-  assert.not.ok(e.isLeader(), "a failed renewal must end leadership at once");
-  store.failing = false;
-  const lostAt = clock.t;
-  clock.t += 2_000;
+  assert.ok(e.isLeader(), "a store error is not a lost lease: still valid by the clock");
+  clock.t = at + 4_000;
+  await e.step();
+  assert.ok(e.isLeader());
+  clock.t = at + 8_000;
+  assert.not.ok(e.isLeader(), "validity (leaseMs - marginMs) ran out");
   await e.step();
   assert.not.ok(e.isLeader());
+  store.failing = false;
+  const lostAt = clock.t;
   const back = await stepUntilLeader(e, clock, 12);
   assert.ok(back !== undefined && back - lostAt >= 8_000, `led again ${back === undefined ? "never" : back - lostAt} ms after losing`);
   assert.ok(e.epoch()! > 1, "a new term, a new epoch");
+});
+
+election("a renewal that loses the compare-and-set ends leadership at once", async () => {
+  const { clock, store, electors } = setup(1);
+  const e = electors[0]!;
+  const at = (await stepUntilLeader(e, clock))!;
+  // Someone else wrote the key (a takeover).
+  store.cur = { record: { holder: "intruder", epoch: 0, renewedAt: "", leaseMs: 10_000 }, revision: store.cur!.revision + 5 };
+  clock.t = at + 2_000;
+  await e.step();
+  assert.not.ok(e.isLeader());
 });
 
 election("isLeader turns false by the clock alone when renewals hang", async () => {

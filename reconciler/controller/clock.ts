@@ -10,14 +10,10 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The process clock; timers are unref'd (a pending requeue never keeps the process alive). */
+/** The process clock. Its timers keep the process alive (a pending status write is work); their owners clear them on stop. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 

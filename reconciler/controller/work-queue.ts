@@ -187,6 +187,13 @@ export class WorkQueue<K extends string> {
   }
 
   private start(key: K): void {
+    // A run reads the latest state, so it supersedes a delayed add of its key (a parked key
+    // woken early must not run again when its fallback delay ends); it returns its own requeue.
+    const d = this.delayed.get(key);
+    if (d !== undefined) {
+      this.clock.clearTimeout(d.handle);
+      this.delayed.delete(key);
+    }
     const controller = new AbortController();
     this.active.set(key, { controller, startedAt: this.clock.now() });
     const p = this.run(key, controller.signal).finally(() => {

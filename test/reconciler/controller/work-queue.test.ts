@@ -173,6 +173,19 @@ T("requeueAfterMs comes back then; of two delays the earliest wins; no failure i
   assert.is(t.calls.length, 2, "the later delays were folded into the earliest");
 });
 
+T("a run supersedes its key's delayed add (woken early, it does not run again when the delay ends)", async () => {
+  const t = make();
+  t.q.addAfter("a", 5000);
+  t.q.add("a");
+  await settle();
+  t.done("a");
+  await settle();
+  assert.is(t.q.stats().delayed, 0);
+  t.clock.advance(5000);
+  await settle();
+  assert.equal(t.calls, ["a"]);
+});
+
 T("the token bucket limits starts globally", async () => {
   const t = make({ perSecond: 10, burst: 2 });
   for (const k of ["a", "b", "c", "d"]) t.q.add(k);

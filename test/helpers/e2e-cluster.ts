@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { createNode, createTopology, type NodeHandle, type Topology } from "./netns.js";
 import { startNats, type NatsServer } from "./nats-server.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { startHttpFixture, type HttpFixture } from "./http-fixture.js";
+import { startHttpFixture, type FixtureFile, type HttpFixture } from "./http-fixture.js";
 import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests-repo.js";
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
@@ -48,6 +48,8 @@ export interface ClusterOptions {
   readonly limitMemory?: string;
   /** How to run humops for the agents (argv before `agent`); default from source with tsx. */
   readonly agentCommand?: readonly string[];
+  /** Each agent's `vm.powerOffTimeoutSeconds`; default 30. */
+  readonly powerOffTimeoutSeconds?: number;
 }
 
 /** A running `humops agent` in its node's netns. */
@@ -71,6 +73,8 @@ export interface E2eCluster {
   readonly agents: ReadonlyMap<string, AgentProcess>;
   /** The URL the nodes fetch the tiny guest qcow2 from. */
   readonly imageUrl: string;
+  /** Serves `file` on the image server at `path` (absolute): the URL the nodes use, and how many requests it had. */
+  serve(path: string, file: FixtureFile): { url: string; requests: () => number };
   readonly dir: string;
   /** The controller's output so far (pino JSON lines). */
   controllerLog(): string;
@@ -160,19 +164,19 @@ async function startInfra(infra: NodeHandle, dir: string, stack: Array<() => Pro
   return { nats, git: gitServer, http, sockets, forwarder };
 }
 
-function agentConfig(name: string, address: string, dataDir: string, limitMemory: string): string {
+function agentConfig(name: string, address: string, dataDir: string, o: { limitMemory: string; powerOffTimeoutSeconds: number }): string {
   return [
     `nodeName: ${name}`,
     `nodeAddress: ${address}`,
     `dataDir: ${dataDir}`,
     `limitVcpus: "8"`,
-    `limitMemory: ${limitMemory}`,
+    `limitMemory: ${o.limitMemory}`,
     `logLevel: debug`,
     `nats:`,
     `  url: nats://${INFRA_ADDRESS}:${NATS_PORT}`,
     `vm:`,
     `  accelerator: tcg`,
-    `  powerOffTimeoutSeconds: 30`,
+    `  powerOffTimeoutSeconds: ${o.powerOffTimeoutSeconds}`,
     // Each node serves its download API on its underlay address (humstack's port; the nodes are
     // separate netns): node2 fetches node1's image entity through it (issue #6).
     `blockStorageAgentConfig:`,
@@ -202,11 +206,11 @@ function startController(gitUrl: string, natsUrl: string, workDir: string, inter
   return spawnUntilReady({ argv, ready: /"msg":"controller started"/, what: "humops controller", timeoutMs: 60_000 }).then((s) => s.proc);
 }
 
-function makeAgent(node: NodeHandle, dir: string, address: string, limitMemory: string): AgentProcess {
+function makeAgent(node: NodeHandle, dir: string, address: string, o: { limitMemory: string; powerOffTimeoutSeconds: number }): AgentProcess {
   const dataDir = join(dir, node.name);
   mkdirSync(dataDir, { recursive: true });
   const configPath = join(dir, `${node.name}.yaml`);
-  writeFileSync(configPath, agentConfig(node.name, address, dataDir, limitMemory));
+  writeFileSync(configPath, agentConfig(node.name, address, dataDir, o));
   const agent: AgentProcess = { node, configPath, dataDir, proc: undefined, past: [], log: () => agent.past.join("") + (agent.proc?.output() ?? "") };
   return agent;
 }
@@ -233,7 +237,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     await repo.push(infra.git.url("manifests"));
     const controller = await startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
     stack.push(() => stopProcess(controller.child, 15_000));
-    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), opts.limitMemory ?? "4G")]));
+    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), { limitMemory: opts.limitMemory ?? "4G", powerOffTimeoutSeconds: opts.powerOffTimeoutSeconds ?? 30 })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
     const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
     stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
@@ -294,6 +298,10 @@ function clusterHandle(p: Parts): E2eCluster {
     inet: p.inet,
     agents: p.agents,
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
+    serve(path, file) {
+      p.infra.http.set(path, file);
+      return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };
+    },
     dir: p.dir,
     controllerLog: () => p.controller.output(),
     controllerPid: p.controller.pid,

@@ -76,7 +76,7 @@ T("a network is applied while a slow download and a VM's power-off are both in f
     }, 180_000);
 
     const slow = c.serve("/slow.raw", { body: Buffer.alloc(SLOW_BYTES), slow: { chunkBytes: 16 * KiB, chunkDelayMs: 250 } });
-    const withoutVm = { ...files, "35-slow.yaml": disk(group, "slow", "node1", { url: slow.url }) };
+    const withoutVm: Record<string, string> = { ...files, "35-slow.yaml": disk(group, "slow", "node1", { url: slow.url }) };
     delete withoutVm["40-vm.yaml"];
     await c.push(withoutVm, "remove the VM, add a disk that downloads slowly", ["40-vm.yaml"]);
     await waitFor("the download started", () => slow.requests() > 0, 60_000);

@@ -18,6 +18,11 @@ export interface ResourceCommand {
   /** Increases with every change of the desired spec; reported back once applied. */
   readonly generation: number;
   /**
+   * Which life of the resource this command is for (docs/protocol.md "Incarnations"): new when
+   * the resource is declared again after its deletion. Absent: a legacy controller.
+   */
+  readonly incarnation?: string;
+  /**
    * What the controller resolved for this kind (referenced networks, pool bridge, disk paths,
    * peers, download sources). Each driver exports the interface of its own context.
    */
@@ -32,6 +37,8 @@ export interface ObservedResource {
   readonly state: string;
   /** Generation of the last command applied; undefined when found on the host without a command. */
   readonly generation?: number;
+  /** The incarnation of the last command applied (absent: none known, or a legacy command). */
+  readonly incarnation?: string;
   /** PascalCase reason when state is Error or not as desired (e.g. `GuestShutdown`). */
   readonly reason?: string;
   readonly message?: string;

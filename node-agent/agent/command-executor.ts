@@ -2,13 +2,16 @@
  * Executes the controller's commands on this node: de-duplicates by commandId (in flight,
  * in the LRU, in the resource's state file), runs each through the driver of its apiType,
  * one at a time per resource and a few resources at once, journals every step, and keeps the
- * last command per resource on disk. A command never throws out of here: failures are results.
+ * last command per resource on disk (with its incarnation: a late delete of an earlier
+ * incarnation is answered without acting, incarnation.ts). A command never throws out of here: failures are results.
  */
 import type { Logger } from "pino";
+import { linkedAbort } from "../../schemas/abort-link.js";
 import type { ApiType } from "../../schemas/kinds.js";
 import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceDriver } from "../driver.js";
 import { checkedObserved } from "./checked-observed.js";
+import { isStaleDelete, withIncarnation } from "./incarnation.js";
 import type { Journal } from "./journal.js";
 import { KeyQueue } from "./key-queue.js";
 import type { ResultCache } from "./result-cache.js";
@@ -65,7 +68,17 @@ export class CommandExecutor {
       void this.#o.journal.write({ event: "duplicate", commandId, key, op, generation, ok: known.ok });
       return known;
     }
-    return this.#queue.run(cmd.key, () => this.#run(cmd));
+    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd));
+  }
+
+  /** Runs `cmd`, unless it is an earlier incarnation's delete (answered without acting). */
+  async #runCurrent(cmd: NodeCommand): Promise<CommandResult> {
+    const current = (await this.#o.state.get(cmd.key))?.command;
+    if (!isStaleDelete(cmd, current)) return this.#run(cmd);
+    const { commandId, key, op, generation } = cmd;
+    void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, ok: true });
+    this.#o.log.info({ resource: key, commandId, incarnation: cmd.incarnation, current: current?.incarnation }, "delete of an earlier incarnation ignored");
+    return { commandId, key, ok: true, durationMs: 0 };
   }
 
   /** Waits for every command in flight. */
@@ -112,16 +125,22 @@ export class CommandExecutor {
     if (driver === undefined) {
       return { ok: false, reason: "Unsupported", message: `this agent has no driver for ${cmd.apiType}` };
     }
+    const agentCtx = this.#o.context(log);
+    // This command's own signal, linked to the agent-wide one by a listener removed when it
+    // ends: listeners on the agent-wide signal do not pile up with commands (issue #11).
+    const op = linkedAbort(agentCtx.signal);
     try {
-      const ctx = this.#o.context(log);
+      const ctx = { ...agentCtx, signal: op.signal };
       if (cmd.op === "delete") {
         await driver.remove(cmd, ctx);
         return { ok: true };
       }
       const observed = await driver.apply(cmd, ctx);
-      return { ok: true, observed: checkedObserved(withNode(observed, ctx.node.nodeName)) };
+      return { ok: true, observed: checkedObserved(withIncarnation(withNode(observed, ctx.node.nodeName), cmd)) };
     } catch (err) {
       return { ok: false, ...describeError(err) };
+    } finally {
+      op.dispose();
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The agent's command journal: one JSON line per event of a command (`received`, `started`,
- * `result`, `duplicate`, `rejected`) in `<dataDir>/journal.jsonl`, rotated to `.1`...`.N` past
+ * `result`, `duplicate`, `rejected`, `superseded`) in `<dataDir>/journal.jsonl`, rotated to `.1`...`.N` past
  * a size, so it never grows without bound. nodectl reads it (node-agent/diag/journal.ts).
  * Writes are queued in order; a failed write is logged, never fatal for a command.
  */
@@ -13,7 +13,7 @@ import type { CommandResult } from "../../schemas/protocol/messages.js";
 export interface JournalRecord {
   /** ISO time. */
   readonly at: string;
-  readonly event: "received" | "started" | "result" | "duplicate" | "rejected";
+  readonly event: "received" | "started" | "result" | "duplicate" | "rejected" | "superseded";
   readonly commandId?: string;
   readonly key?: string;
   readonly op?: string;

@@ -7,6 +7,7 @@
 import type { NodeInventory } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
 import { checkedObserved } from "./checked-observed.js";
+import { inventoryWithIncarnations } from "./incarnation.js";
 
 /** The outcome of one read. */
 export type InventoryRead =
@@ -25,7 +26,7 @@ export async function readInventory(
   for (const d of drivers) {
     try {
       const inv = await d.inventory(ctx, known.filter((c) => c.apiType === d.apiType));
-      for (const r of inv.resources) resources.push(checkedObserved(r.node === undefined ? { ...r, node: ctx.node.nodeName } : r));
+      for (const r of inventoryWithIncarnations(inv.resources, known)) resources.push(checkedObserved(r.node === undefined ? { ...r, node: ctx.node.nodeName } : r));
       for (const o of inv.orphans) orphans.add(o);
     } catch (error) {
       failures.push({ apiType: d.apiType, error });

@@ -4,6 +4,7 @@
  */
 import { $ } from "zx/core";
 import type { Logger } from "pino";
+import { linkedAbort } from "../../schemas/abort-link.js";
 import type { Command, HostRunner, RunOptions, RunResult } from "./host-runner.js";
 
 /** Options of the real runner. */
@@ -27,15 +28,22 @@ export class ZxRunner implements HostRunner {
   async run(cmd: Command, opts: RunOptions = {}): Promise<RunResult> {
     const argv = this.#netns ? ["ip", "netns", "exec", this.#netns, ...cmd.argv] : [...cmd.argv];
     const started = performance.now();
-    const p = $({
-      nothrow: true,
-      quiet: true,
-      verbose: false,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(cmd.stdin !== undefined ? { input: cmd.stdin } : {}),
-      ...(cmd.timeoutMs !== undefined ? { timeout: cmd.timeoutMs } : {}),
-    })`${argv}`;
-    const out = await p;
+    // zx and child_process each add an abort listener to the signal they get: give them this
+    // command's own signal, linked to the caller's by one shared listener (issue #11).
+    const link = opts.signal ? linkedAbort(opts.signal) : undefined;
+    let out;
+    try {
+      out = await $({
+        nothrow: true,
+        quiet: true,
+        verbose: false,
+        ...(link ? { signal: link.signal } : {}),
+        ...(cmd.stdin !== undefined ? { input: cmd.stdin } : {}),
+        ...(cmd.timeoutMs !== undefined ? { timeout: cmd.timeoutMs } : {}),
+      })`${argv}`;
+    } finally {
+      link?.dispose();
+    }
     const res: RunResult = {
       exitCode: out.exitCode ?? -1,
       stdout: out.stdout,

@@ -1,12 +1,19 @@
 /**
- * The cloud-init NoCloud seed of a VM (pure): meta-data, user-data and network-config
- * (version 2, NICs matched by MAC), and the genisoimage command that packs them into an
- * ISO9660 volume labelled `cidata`.
+ * The cloud-init NoCloud seed of a VM (pure): meta-data, user-data and network-config, and the
+ * genisoimage command that packs them into an ISO9660 volume labelled `cidata`.
+ *
+ * Written for the cloud-init of Debian 12 (22.4), Ubuntu 22.04/24.04 (22.x-24.x) and RHEL-like 9
+ * (23.x) with each of their renderers (ifupdown/ENI, netplan, networkd, sysconfig,
+ * NetworkManager); docs/vms.md says why each choice:
+ * - network-config version 1: one `physical` entry per NIC, matched by MAC and named `nicN`,
+ *   with a `static` subnet whose `gateway` every renderer maps to its native default route;
+ * - YAML that a YAML 1.1 parser (PyYAML, what cloud-init reads with) reads back as written:
+ *   every string double-quoted (yaml11.ts).
  */
-import { createHash } from "node:crypto";
 import ipaddr from "ipaddr.js";
-import { stringify } from "yaml";
 import type { Command } from "../host/host-runner.js";
+import { seedDigest } from "./seed-digest.js";
+import { toYaml11, type Yaml11Value } from "./yaml11.js";
 
 /** A login user as the VM spec has it. */
 export interface LoginUser {
@@ -38,7 +45,7 @@ export interface SeedFiles {
   readonly metaData: string;
   readonly userData: string;
   readonly networkConfig: string;
-  /** sha256 (hex) of user-data and network-config: when it changes, cloud-init must run again. */
+  /** sha256 (hex) of users and NICs (seed-digest.ts): when it changes, cloud-init must run again. */
   readonly digest: string;
 }
 
@@ -48,15 +55,15 @@ export interface SeedFiles {
  * re-runs exactly when what it applies changed (docs/vms.md).
  */
 export function renderSeed(input: SeedInput, firstDigest?: string): SeedFiles {
-  const userData = "#cloud-config\n" + stringify({ users: input.users.map(renderUser) });
-  const networkConfig = stringify({ version: 2, ethernets: Object.fromEntries(input.nics.map((n, i) => [`nic${i}`, renderNic(n)])) });
-  const digest = createHash("sha256").update(userData).update("\0").update(networkConfig).digest("hex");
+  const userData = "#cloud-config\n" + toYaml11({ users: input.users.map(renderUser) });
+  const networkConfig = toYaml11({ version: 1, config: input.nics.map(renderNic) });
+  const digest = seedDigest(input.users, input.nics);
   const instanceId = firstDigest === undefined || firstDigest === digest ? input.uuid : `${input.uuid}-${digest.slice(0, 8)}`;
-  const metaData = stringify({ "instance-id": instanceId, "local-hostname": input.hostname });
+  const metaData = toYaml11({ "instance-id": instanceId, "local-hostname": input.hostname });
   return { metaData, userData, networkConfig, digest };
 }
 
-function renderUser(u: LoginUser): Record<string, unknown> {
+function renderUser(u: LoginUser): Yaml11Value {
   return {
     name: u.username,
     groups: "sudo",
@@ -67,12 +74,17 @@ function renderUser(u: LoginUser): Record<string, unknown> {
   };
 }
 
-function renderNic(n: SeedNic): Record<string, unknown> {
-  const out: Record<string, unknown> = { match: { macaddress: n.mac } };
-  if (n.ipv4Address) out["addresses"] = [`${ipaddr.parse(n.ipv4Address).toString()}/${n.prefix}`];
-  if (n.defaultGateway) out["routes"] = [{ to: "default", via: n.defaultGateway }];
-  if (n.nameservers && n.nameservers.length > 0) out["nameservers"] = { addresses: [...n.nameservers] };
-  return out;
+/**
+ * One NIC as a v1 `physical` entry. Its static subnet carries the gateway and the nameservers;
+ * a NIC without an address has no subnet, so neither has anywhere to go (docs/vms.md).
+ */
+function renderNic(n: SeedNic, index: number): Yaml11Value {
+  const nic = { type: "physical", name: `nic${index}`, mac_address: n.mac.toLowerCase() };
+  if (!n.ipv4Address) return nic;
+  const subnet: Record<string, Yaml11Value> = { type: "static", address: `${ipaddr.parse(n.ipv4Address).toString()}/${n.prefix}` };
+  if (n.defaultGateway) subnet["gateway"] = ipaddr.parse(n.defaultGateway).toString();
+  if (n.nameservers && n.nameservers.length > 0) subnet["dns_nameservers"] = [...n.nameservers];
+  return { ...nic, subnets: [subnet] };
 }
 
 /** The command that packs `<dir>/{meta-data,user-data,network-config}` into `isoPath` (label cidata). */

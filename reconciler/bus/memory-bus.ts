@@ -25,6 +25,7 @@ import type {
   NodeInventory,
   NodeRegistration,
 } from "../../schemas/protocol/messages.js";
+import { abortable } from "../../schemas/abort-link.js";
 import type { BusEvent, ControllerBus } from "./controller-bus.js";
 import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
 
@@ -173,16 +174,12 @@ async function withDeadline<T>(
   o: { node: string; cmd: NodeCommand; timeoutMs: number; signal?: AbortSignal },
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new BusTimeoutError(o.node, o.cmd.commandId, o.timeoutMs)), o.timeoutMs);
-    onAbort = () => reject(o.signal?.reason);
-    o.signal?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([p, deadline]);
+    return await abortable(Promise.race([p, deadline]), o.signal);
   } finally {
     clearTimeout(timer);
-    if (onAbort) o.signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -23,6 +23,7 @@ import {
   parseNodeInventory,
   parseNodeRegistration,
 } from "../../schemas/protocol-validators.js";
+import { abortable } from "../../schemas/abort-link.js";
 import { commandSubject } from "../../schemas/protocol/subjects.js";
 import type { BusEvent, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
 import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
@@ -153,15 +154,6 @@ function connectionOptions(opts: NatsControllerBusOptions): ConnectionOptions {
   if (opts.password !== undefined) co.pass = opts.password;
   if (opts.token !== undefined) co.token = opts.token;
   return co;
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function mapRequestError(

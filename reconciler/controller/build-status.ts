@@ -22,6 +22,8 @@ export interface StatusInput {
   readonly load: LoadResult;
   readonly generations: ReadonlyMap<ResourceKey, number>;
   readonly specHashes: ReadonlyMap<ResourceKey, string>;
+  /** Each desired resource's incarnation (incarnations.ts); `observed` holds only that life's objects. */
+  readonly incarnations?: ReadonlyMap<ResourceKey, string>;
   readonly placement: Placement;
   readonly observed: ObservedByNode;
   readonly outcomes: ReadonlyMap<string, ItemOutcome>;
@@ -93,6 +95,7 @@ function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
     ...(standing.node !== undefined ? { node: standing.node } : {}),
     generation: gen,
     specHash: input.specHashes.get(r.key) ?? "",
+    ...(input.incarnations?.get(r.key) !== undefined ? { incarnation: input.incarnations.get(r.key)! } : {}),
     details: standing.details,
   };
 }
@@ -105,6 +108,24 @@ function keptStatus(prev: ResourceStatus, outcome: Outcome, state: string, input
     observedCommit: input.commit,
     conditions: computeConditions({ outcome, previous: prev.conditions, now: input.now, observedCommit: input.commit }),
   };
+}
+
+/** Only the diagram's `networks` of `details`. */
+function networksOnly(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return details["networks"] !== undefined ? { networks: details["networks"] } : {};
+}
+
+/**
+ * A status kept for a resource no longer declared whose delete is held (nothing sent): the
+ * details its node reports now, not those of an earlier round.
+ */
+function withCurrentDetails(s: ResourceStatus, input: StatusInput): ResourceStatus {
+  if (input.clusterApplied.has(s.key)) return s;
+  for (const m of input.observed.values()) {
+    const o = m.get(s.key);
+    if (o !== undefined) return { ...s, details: { ...o.details, ...networksOnly(s.details) } };
+  }
+  return s;
 }
 
 function stillExists(key: ResourceKey, input: StatusInput): boolean {
@@ -161,11 +182,13 @@ export function buildStatus(input: StatusInput): ClusterStatus {
       resources.set(key, keptStatus(prev, { phase: "stalled", reason: "InvalidManifest", message: invalidMessage(prev, input) }, prev.state, input));
     } else if (stillExists(key, input) && input.heldDeletes?.has(key)) {
       const held = input.heldDeletes.get(key)!;
-      resources.set(key, keptStatus(prev, { phase: held.reason === "MassDeletion" ? "stalled" : "reconciling", reason: held.reason, message: held.message }, prev.state, input));
+      resources.set(key, withCurrentDetails(keptStatus(prev, { phase: held.reason === "MassDeletion" ? "stalled" : "reconciling", reason: held.reason, message: held.message }, prev.state, input), input));
     } else if (stillExists(key, input)) {
       const failed = outcomesOf(key, input).find((o) => !o.ok);
       const message = failed !== undefined && !failed.ok ? failed.disposition.message : "removed from the manifests; deleting";
-      resources.set(key, keptStatus(prev, { phase: "reconciling", reason: "Deleting", message }, "Deleting", input));
+      // Being deleted: what still runs is unknown until the node reports again (a failed delete
+      // may have stopped qemu), so no pid, tap or disk is named (issue #11); nodectl shows them.
+      resources.set(key, { ...keptStatus(prev, { phase: "reconciling", reason: "Deleting", message }, "Deleting", input), details: networksOnly(prev.details) });
     }
   }
   for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);

@@ -3,6 +3,7 @@
  * from the status branch at start, so generations, placements and transition times survive a
  * restart), what it applied itself (cluster-level kinds), terminal failures and backoffs.
  */
+import { randomUUID } from "node:crypto";
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { NodeStatus, ResourceStatus } from "../status/types.js";
 import { parseStatusFiles } from "../status/parse-status.js";
@@ -21,6 +22,8 @@ export class ControllerState {
   readonly stalled = new Map<ResourceKey, number>();
   /** Send attempts per item id and generation, part of the command id (a retry is a new command). */
   readonly attempts = new Map<string, number>();
+  /** Random per controller process, part of the command id: attempts restart at 0 after a restart (incarnations.ts). */
+  readonly runId = randomUUID();
   readonly backoff: Backoff;
   restored = false;
   /** The files last written to the status branch and that commit: an identical render is not written again. */
@@ -44,6 +47,18 @@ export class ControllerState {
       if (stalled !== undefined && stalled.reason !== "InvalidManifest") this.stalled.set(s.key, s.generation);
     }
     this.restored = true;
+  }
+
+  /**
+   * A resource declared again after its deletion (a new incarnation) starts afresh: no
+   * terminal failure and no backoff of its earlier life holds its create back (issue #11).
+   */
+  forgetEarlierLives(keys: ReadonlySet<ResourceKey>, placement: ReadonlyMap<ResourceKey, readonly string[]>): void {
+    for (const key of keys) {
+      this.stalled.delete(key);
+      this.backoff.succeed(`${key}@`);
+      for (const node of placement.get(key) ?? []) this.backoff.succeed(`${key}@${node}`);
+    }
   }
 
   /** Previous placements (single-node kinds) for sticky placement. */

@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { LoadResult } from "../manifest/types.js";
 import { renderStatusFiles } from "../status/render-status.js";
+import type { ClusterStatus } from "../status/types.js";
 import { RateLimiter } from "./backoff.js";
 import { buildStatus } from "./build-status.js";
 import { ControllerState } from "./controller-state.js";
@@ -186,9 +187,11 @@ export class Controller {
     const before = this.world;
     this.world = world;
     this.waiters.clear();
+    // The statuses follow every sync (generations, incarnations and placements read them); they are written when the work settles.
+    this.buildLatestStatus(world);
     for (const [id, item] of world.items) {
       const was = before?.items.get(id);
-      if (was !== undefined && (was.generation !== item.generation || was.op !== item.op)) this.queue.forget(id);
+      if (world.minted.has(item.key) || (was !== undefined && (was.generation !== item.generation || was.op !== item.op))) this.queue.forget(id);
       this.queue.add(id);
     }
     const s = this.queue.stats();
@@ -239,16 +242,23 @@ export class Controller {
     });
   }
 
-  /** Builds the status of everything from the latest facts and offers it to the debouncer. */
-  private publishStatus(w: World): { notReady: number; written: Promise<StatusWriteResult> } {
+  /** Builds the status of everything from the latest facts; the controller's statuses become it. */
+  private buildLatestStatus(w: World): ClusterStatus {
     const { state, deps } = this;
     const status = buildStatus({
-      commit: w.commit, now: deps.now?.() ?? new Date(), load: w.load, generations: w.generations, specHashes: w.hashes, placement: w.placement, observed: w.observed,
-      outcomes: this.outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
+      commit: w.commit, now: deps.now?.() ?? new Date(), load: w.load, generations: w.generations, specHashes: w.hashes, incarnations: w.incarnations, placement: w.placement,
+      observed: w.observed, outcomes: this.outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
       nodes: w.nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(w.load.resources),
     });
     state.statuses = new Map(status.resources);
     state.nodes = new Map(status.nodes);
+    return status;
+  }
+
+  /** Builds the status and offers it to the debouncer. */
+  private publishStatus(w: World): { notReady: number; written: Promise<StatusWriteResult> } {
+    const { state, deps } = this;
+    const status = this.buildLatestStatus(w);
     // An outcome is shown once; the status keeps its condition afterwards (build-status.ts reads `previous`).
     for (const id of [...this.outcomes.keys()]) if (!w.items.has(id) && !this.queue.isActive(id)) this.outcomes.delete(id);
     const notReady = [...status.resources.values()].filter((r) => !r.ready).length;

@@ -12,6 +12,7 @@ import type { LoadResult } from "../manifest/types.js";
 import type { ControllerState } from "./controller-state.js";
 import { gatePlan, type Gate } from "./gate-plan.js";
 import { nextGeneration, specHash } from "./generations.js";
+import { assignIncarnations, currentIncarnationView } from "./incarnations.js";
 import type { PlacementClaims } from "./placement-claims.js";
 import { placeResources, type Placement } from "./placement.js";
 import { planWork, type WorkItem } from "./plan-work.js";
@@ -25,7 +26,12 @@ export interface World {
   readonly gate: Gate;
   readonly generations: ReadonlyMap<ResourceKey, number>;
   readonly hashes: ReadonlyMap<ResourceKey, string>;
+  /** Each desired resource's incarnation (incarnations.ts). */
+  readonly incarnations: ReadonlyMap<ResourceKey, string>;
+  /** Keys that got a new incarnation in this sync (declared again after their deletion). */
+  readonly minted: ReadonlySet<ResourceKey>;
   readonly placement: Placement;
+  /** What the nodes report, without the objects of another incarnation where a resource is placed. */
   readonly observed: Map<string, Map<ResourceKey, ObservedResource>>;
   readonly nodes: readonly NodeInfo[];
   /** The work every key needs: item id (`key@node`) -> item. */
@@ -68,13 +74,16 @@ export async function readWorld(ctx: SyncContext): Promise<World> {
   const [nodes, inventories] = await Promise.all([deps.bus.nodes(), deps.bus.inventories()]);
   const [loaded, commitMessage] = await Promise.all([ctx.loadCached(commit), deps.source.commitMessage(commit)]);
   // No await from here on: a command result recorded while this sync read is laid over now.
-  const observed = observedByNode(nodes, inventories);
-  state.recent.overlay(observed, Date.now(), ctx.inventoryGraceMs);
-  const gate = gatePlan({ load: loaded, previous: state.statuses, observed, commitMessage });
+  const observedAll = observedByNode(nodes, inventories);
+  state.recent.overlay(observedAll, Date.now(), ctx.inventoryGraceMs);
+  const gate = gatePlan({ load: loaded, previous: state.statuses, observed: observedAll, commitMessage });
   const load = gate.load;
   const { generations, hashes } = generationsOf(load, state);
+  const incarnations = assignIncarnations(load, state.statuses);
   const placement = placeResources({ desired: [...load.resources.values()], nodes, previous: ctx.claims.previous(state.previousPlacement()), requests: deps.requests });
   ctx.claims.record(placement, (k) => !k.startsWith("systemv0/network/"));
+  state.forgetEarlierLives(incarnations.minted, placement.nodes);
+  const observed = currentIncarnationView(observedAll, incarnations.of, placement.nodes);
   const items = planWork({ load, generations, placement: placement.nodes, observed, clusterApplied: state.clusterApplied, previous: state.statuses, stalled: state.stalled, mayDelete: (k) => load.resources.has(k) || gate.deletable.has(k) });
-  return { commit, load, gate, generations, hashes, placement, observed, nodes, items: new Map(items.map((i) => [i.id, i])) };
+  return { commit, load, gate, generations, hashes, incarnations: incarnations.of, minted: incarnations.minted, placement, observed, nodes, items: new Map(items.map((i) => [i.id, i])) };
 }

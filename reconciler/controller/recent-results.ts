@@ -27,7 +27,9 @@ export class RecentResults {
   overlay(observed: Map<string, Map<ResourceKey, ObservedResource>>, nowMs: number, graceMs: number): void {
     for (const [id, e] of this.entries) {
       const inv = observed.get(e.node)?.get(e.key);
-      const confirmed = e.observed === undefined ? inv === undefined : inv !== undefined && (inv.generation ?? -1) >= (e.observed.generation ?? 0);
+      // Another incarnation's object does not confirm this one (generations restart at 1 with a new life).
+      const sameLife = inv !== undefined && (e.observed?.incarnation === undefined || inv.incarnation === e.observed.incarnation);
+      const confirmed = e.observed === undefined ? inv === undefined : sameLife && (inv.generation ?? -1) >= (e.observed.generation ?? 0);
       if (confirmed || nowMs - e.atMs > graceMs) {
         this.entries.delete(id);
         continue;

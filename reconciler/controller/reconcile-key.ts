@@ -62,7 +62,8 @@ function currentWork(w: World, k: KeyContext, id: string): WorkItem | undefined 
   if (item.desired === undefined || state.stalled.get(item.key) === item.generation) return undefined;
   const prev = state.statuses.get(item.key);
   const reason = applyReason({ r: item.desired, generation: item.generation, observed: w.observed.get(item.node)?.get(item.key), wasApplied: prev !== undefined && prev.generation === item.generation && prev.ready });
-  return reason === undefined ? undefined : { ...item, reason };
+  // The sync's reason stands (it read the statuses from before this work, which tell drift from a create).
+  return reason === undefined ? undefined : item;
 }
 
 function park(k: KeyContext, item: WorkItem, unmet: readonly ResourceKey[]): QueueResult {

@@ -3,7 +3,6 @@
  * node (or, for a cluster-level kind, the controller's own record). The loop around it is
  * controller.ts (syncs, the work queue); the per-key reconcile is reconcile-key.ts.
  */
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { ObservedResource } from "../../schemas/protocol-types.js";
@@ -15,6 +14,7 @@ import type { ControllerState } from "./controller-state.js";
 import { CommandFailedError, TerminalError, WaitingError } from "./errors.js";
 import type { Placement } from "./placement.js";
 import type { WorkItem } from "./plan-work.js";
+import { commandIdOf } from "./incarnations.js";
 import type { ControllerDeps } from "./ports.js";
 
 /** What the work did up to a moment it settled (nothing in flight or ready to run): a "round". */
@@ -50,6 +50,7 @@ export interface ApplyInput {
   ctx: RoundContext;
   load: LoadResult;
   generations: ReadonlyMap<ResourceKey, number>;
+  incarnations: ReadonlyMap<ResourceKey, string>;
   placement: Placement;
   observed: Map<string, Map<ResourceKey, ObservedResource>>;
   nodes: readonly NodeInfo[];
@@ -60,10 +61,6 @@ export interface ApplyInput {
 export function recordClusterLevel(a: ApplyInput, item: WorkItem): void {
   if (item.op === "apply") a.ctx.state.clusterApplied.set(item.key, item.generation);
   else a.ctx.state.clusterApplied.delete(item.key);
-}
-
-function commandId(item: WorkItem, attempt: number): string {
-  return createHash("sha256").update(`${item.id}\0${item.op}\0${item.generation}\0${attempt}`).digest("hex").slice(0, 32);
 }
 
 /**
@@ -78,8 +75,10 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
   a.ctx.state.attempts.set(attemptKey, attempt + 1);
   const r = item.desired;
   const obs = item.observed;
+  // An apply is for the current life; a delete for the life of what the node reports.
+  const incarnation = item.op === "apply" ? a.incarnations.get(item.key) : obs?.incarnation;
   const cmd = {
-    commandId: commandId(item, attempt),
+    commandId: commandIdOf({ itemId: item.id, op: item.op, generation: item.generation, incarnation, runId: a.ctx.state.runId, attempt }),
     op: item.op,
     key: item.key,
     apiType: r?.apiType ?? obs!.apiType,
@@ -89,6 +88,7 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
     annotations: { ...(r?.meta.annotations ?? {}) },
     spec: { ...(r?.spec ?? obs?.spec ?? {}) },
     generation: item.generation,
+    ...(incarnation !== undefined ? { incarnation } : {}),
     context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed, ...(a.ctx.downloadToken !== undefined ? { downloadToken: a.ctx.downloadToken } : {}) }) : {},
   };
   await a.ctx.limiter.take(signal);
@@ -108,7 +108,7 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
   }
   const m = a.observed.get(node) ?? new Map<ResourceKey, ObservedResource>();
   a.observed.set(node, m);
-  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, details: {}, node });
+  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, ...(incarnation !== undefined ? { incarnation } : {}), details: {}, node });
   if (after === undefined) m.delete(item.key);
   else m.set(item.key, after);
   a.ctx.state.recent.record(node, item.key, after, Date.now());

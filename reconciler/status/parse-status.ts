@@ -50,6 +50,7 @@ export function parseResourceStatus(text: string): ResourceStatus | undefined {
     ...(typeof doc["node"] === "string" ? { node: doc["node"] } : {}),
     generation: num(doc["generation"]),
     specHash: str(doc["specHash"]),
+    ...(typeof doc["incarnation"] === "string" && doc["incarnation"] !== "" ? { incarnation: doc["incarnation"] } : {}),
     details: obj(doc["details"]),
   };
 }

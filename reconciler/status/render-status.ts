@@ -32,6 +32,7 @@ export function resourceDocument(r: ResourceStatus): Record<string, unknown> {
     ...(r.node !== undefined ? { node: r.node } : {}),
     generation: r.generation,
     specHash: r.specHash,
+    ...(r.incarnation !== undefined ? { incarnation: r.incarnation } : {}),
     details: sortKeys(r.details),
   };
 }

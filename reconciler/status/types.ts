@@ -37,6 +37,12 @@ export interface ResourceStatus {
   /** Increases whenever the desired spec changes (specHash); survives restarts through this file. */
   readonly generation: number;
   readonly specHash: string;
+  /**
+   * Which life of the resource (issue #11): minted when it first appears in the desired state
+   * and again when it is declared after its deletion, like Kubernetes' metadata.uid. Command ids
+   * include it; observed state of another incarnation is not shown. Absent in older files.
+   */
+  readonly incarnation?: string;
   /** Kind-specific observed details (MACs, bridge and tap names, disk path, pid). */
   readonly details: Readonly<Record<string, unknown>>;
 }

@@ -79,6 +79,8 @@ export interface E2eCluster {
   /** The controller's output so far (pino JSON lines). */
   controllerLog(): string;
   readonly controllerPid: number;
+  /** Stops the controller process (with `signal`) and starts it again on the same work dir; resolves once it logged `controller started`. */
+  restartController(signal?: NodeJS.Signals): Promise<void>;
   /** Commits `files` (and removes `remove`) in the manifests repo and pushes; returns the sha. */
   push(files: Readonly<Record<string, string>>, message: string, remove?: readonly string[]): Promise<string>;
   /** A status branch file parsed, or undefined. */
@@ -235,8 +237,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const repo = await makeRepo();
     stack.push(() => repo.cleanup());
     await repo.push(infra.git.url("manifests"));
-    const controller = await startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
-    stack.push(() => stopProcess(controller.child, 15_000));
+    const startCtl = () => startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
+    const controller: ControllerHolder = { proc: await startCtl(), past: [], start: startCtl };
+    stack.push(() => stopProcess(controller.proc.child, 15_000));
     const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, topology.addressOf(n), { limitMemory: opts.limitMemory ?? "4G", powerOffTimeoutSeconds: opts.powerOffTimeoutSeconds ?? 30 })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
     const cluster = clusterHandle({ topology, inet, agents, infra, repo, bare, controller, dir: tmp.path, unwind, agentCommand });
@@ -273,6 +276,14 @@ function routerNetnsOf(agents: ReadonlyMap<string, AgentProcess>): string[] {
   return out;
 }
 
+/** The controller process, restartable. */
+interface ControllerHolder {
+  proc: ServerProcess;
+  /** Output of the processes before a restart. */
+  readonly past: string[];
+  readonly start: () => Promise<ServerProcess>;
+}
+
 interface Parts {
   topology: Topology;
   inet: NodeHandle;
@@ -280,7 +291,7 @@ interface Parts {
   infra: Infra;
   repo: ManifestsRepo;
   bare: string;
-  controller: ServerProcess;
+  controller: ControllerHolder;
   dir: string;
   unwind: () => Promise<void>;
   agentCommand: readonly string[];
@@ -303,8 +314,15 @@ function clusterHandle(p: Parts): E2eCluster {
       return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };
     },
     dir: p.dir,
-    controllerLog: () => p.controller.output(),
-    controllerPid: p.controller.pid,
+    controllerLog: () => p.controller.past.join("") + p.controller.proc.output(),
+    get controllerPid() {
+      return p.controller.proc.pid;
+    },
+    async restartController(signal = "SIGTERM") {
+      await stopProcess(p.controller.proc.child, 15_000, signal);
+      p.controller.past.push(p.controller.proc.output());
+      p.controller.proc = await p.controller.start();
+    },
     async push(files, message, remove = []) {
       const sha = await p.repo.commit(files, message, { remove });
       await p.repo.push(p.infra.git.url("manifests"));
@@ -334,7 +352,7 @@ function clusterHandle(p: Parts): E2eCluster {
 /** Writes every process's output into `dir` (HUMOPS_E2E_LOGS=DIR keeps them after a run). */
 function saveLogs(dir: string, p: Parts): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "controller.log"), p.controller.output());
+  writeFileSync(join(dir, "controller.log"), p.controller.past.join("") + p.controller.proc.output());
   for (const [n, a] of p.agents) writeFileSync(join(dir, `agent-${n}.log`), a.past.join("") + (a.proc?.output() ?? ""));
 }
 

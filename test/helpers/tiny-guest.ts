@@ -5,7 +5,8 @@
  *
  * The guest's /init loads the virtio and iso9660 modules, reads the NoCloud seed (an ISO9660
  * volume labelled `cidata` on any virtio disk), configures every NIC whose MAC appears in
- * network-config (version 2: addresses, gateway4 or a default route), and prints what it did
+ * network-config (version 1, as the agent writes it: a static subnet's address and gateway; the
+ * guest keeps the kernel's interface names), and prints what it did
  * on the serial console as lines starting with `humops-guest:`. The ACPI power button (QMP
  * `system_powerdown`) makes it log `humops-guest: power button, shutting down` and power off.
  * After `ready`, it pings each address listed under a NIC's `nameservers` (the only free-form
@@ -96,21 +97,19 @@ fi
 while true; do sleep 3600; done
 `;
 
-/** Reads network-config v2 (each NIC's `match: macaddress` first, then its addresses and route); prints `mac address gateway`. */
+/** Reads network-config v1 (each `physical` entry's `mac_address` first, then its static subnet's address and gateway); prints `mac address gateway`. */
 const NETCFG_AWK = `
 function flush() { if (mac != "") print mac, (addr == "" ? "-" : addr), (gw == "" ? "-" : gw); mac = ""; addr = ""; gw = "" }
-/macaddress:/ { flush(); v = $2; gsub(/"/, "", v); mac = tolower(v) }
-/^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+\\/[0-9]+/ { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
-/gateway4:/ { v = $2; gsub(/"/, "", v); gw = v }
-/via:/ { v = $2; gsub(/"/, "", v); gw = v }
+$1 == "mac_address:" { flush(); v = $2; gsub(/"/, "", v); mac = tolower(v) }
+$1 == "address:" { v = $2; gsub(/"/, "", v); if (addr == "") addr = v }
+$1 == "gateway:" { v = $2; gsub(/"/, "", v); gw = v }
 END { flush() }
 `;
 
-/** Prints the nameserver addresses of network-config v2 (the guest pings each: `humops-guest: ping A ok`). */
+/** Prints the `dns_nameservers` of network-config v1 (the guest pings each: `humops-guest: ping A ok`). */
 const NAMESERVERS_AWK = `
-/nameservers:/ { ns = 1; next }
-ns && /addresses:/ { next }
-ns && /^ *- *[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+ *$/ { v = $2; gsub(/"/, "", v); print v; next }
+/dns_nameservers:/ { ns = 1; next }
+ns && /^ *- *"?[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+"? *$/ { v = $2; gsub(/"/, "", v); print v; next }
 { ns = 0 }
 `;
 

@@ -52,7 +52,7 @@ guest("boots, applies network-config by MAC, and shuts down on the power button"
     writeFileSync(join(dir, "seed/user-data"), '#cloud-config\nusers:\n  - name: "alice"\n');
     writeFileSync(
       join(dir, "seed/network-config"),
-      'version: 2\nethernets:\n    nic0:\n      match:\n        macaddress: "52:54:00:aa:bb:01"\n      addresses:\n        - 198.18.5.7/24\n      gateway4: 198.18.5.1\n',
+      'version: 1\nconfig:\n  - type: "physical"\n    name: "nic0"\n    mac_address: "52:54:00:aa:bb:01"\n    subnets:\n      - type: "static"\n        address: "198.18.5.7/24"\n        gateway: "198.18.5.1"\n',
     );
     const seed = join(dir, "seed.iso");
     await runChecked(r, { argv: ["genisoimage", "-quiet", "-output", seed, "-volid", "cidata", "-joliet", "-rock", ...["meta-data", "user-data", "network-config"].map((f) => join(dir, "seed", f))] });

@@ -54,6 +54,8 @@ export class Controller {
   private world: World | undefined;
   private syncing: Promise<void> | undefined;
   private syncDirty = false;
+  /** True while a sync reads and plans: the work is not settled while a newer world may come. */
+  private inSync = false;
   private syncFailures = 0;
   private syncs = 0;
   private sentSinceReport = 0;
@@ -113,10 +115,7 @@ export class Controller {
     if (this.abort.signal.aborted) return;
     this.log.debug({ why }, "sync requested");
     this.syncDirty = true;
-    this.syncing ??= this.syncLoop().finally(() => {
-      this.syncing = undefined;
-      this.settleSoon();
-    });
+    this.syncing ??= this.syncLoop().finally(() => (this.syncing = undefined));
   }
 
   /** Stops: aborts the reconciles in flight, waits for them and the sync, writes the latest status. */
@@ -163,6 +162,7 @@ export class Controller {
   }
 
   private async sync(): Promise<void> {
+    this.inSync = true;
     const t0 = performance.now();
     const log = this.log.child({ reconcileId: ++this.syncs });
     try {
@@ -179,6 +179,10 @@ export class Controller {
       const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.syncFailures - 1));
       log.warn({ err: e, retryInMs: delay }, "round failed");
       this.retryTimer = setTimeout(() => this.trigger("retry"), delay);
+    } finally {
+      this.inSync = false;
+      // Each sync may settle the work, even when triggers keep coming (a webhook storm must not starve the rounds).
+      this.settleSoon();
     }
   }
 
@@ -224,7 +228,7 @@ export class Controller {
     queueMicrotask(() => {
       this.settleQueued = false;
       const w = this.world;
-      if (w === undefined || this.syncing !== undefined || this.syncDirty || !this.queue.isIdle() || this.abort.signal.aborted) return;
+      if (w === undefined || this.inSync || !this.queue.isIdle() || this.abort.signal.aborted) return;
       this.report(w);
     });
   }

@@ -99,6 +99,11 @@ T("kill -9 of the leader while 50 networks are applied: another takes over and f
   const runs = new Map<string, number>();
   for (const r of started) runs.set(`${r.key}@${r.generation}`, (runs.get(`${r.key}@${r.generation}`) ?? 0) + 1);
   const twice = [...runs].filter(([, n]) => n > 1);
+  if (twice.length > 0) {
+    const k = twice[0]![0].split("@")[0]!;
+    console.error(journal().filter((r) => r.key === k).map((r) => JSON.stringify(r)).join("\n"));
+    for (const ctl of controllers) console.error(`--- ${ctl.name}\n` + ctl.log().split("\n").filter((l) => l.includes(k.split("/").at(-1)!) || /elected|lost the leader|status/.test(l)).slice(-20).join("\n"));
+  }
   assert.equal(twice, [], "an apply executed twice on the node");
   for (const l of statusChain()) assert.ok(l.length <= 2, `status commit ${l[0]} has ${l.length - 1} parents`);
   console.log(JSON.stringify({ takeoverMs, from: first, to: next }));

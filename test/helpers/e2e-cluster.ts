@@ -18,7 +18,7 @@ import { parse } from "yaml";
 import { createNode, createTopology, type NodeHandle, type Topology } from "./netns.js";
 import { startNats, type NatsServer } from "./nats-server.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { startHttpFixture, type FixtureFile, type HttpFixture } from "./http-fixture.js";
+import { startHttpFixture, type HttpFixture } from "./http-fixture.js";
 import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests-repo.js";
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
@@ -56,8 +56,6 @@ export interface ClusterOptions {
    * non-default place, `<dir>/<node>-ceph/ceph.conf` (issue #13).
    */
   readonly ceph?: boolean;
-  /** Each agent's `vm.powerOffTimeoutSeconds`; default 30. */
-  readonly powerOffTimeoutSeconds?: number;
 }
 
 /** A running `humops agent` in its node's netns. */
@@ -83,8 +81,6 @@ export interface E2eCluster {
   readonly agents: ReadonlyMap<string, AgentProcess>;
   /** The URL the nodes fetch the tiny guest qcow2 from. */
   readonly imageUrl: string;
-  /** Serves `file` on the image server at `path` (absolute): the URL the nodes use, and how many requests it had. */
-  serve(path: string, file: FixtureFile): { url: string; requests: () => number };
   readonly dir: string;
   /** The Ceph cluster (ClusterOptions.ceph); `rbd()` runs in the infra netns. */
   readonly ceph: TestCeph | undefined;
@@ -187,7 +183,6 @@ interface AgentSetup {
   readonly address: string;
   readonly limitMemory: string;
   readonly ceph?: { readonly confPath: string; readonly pool: string };
-  readonly powerOffTimeoutSeconds: number;
 }
 
 function agentConfig(name: string, dataDir: string, a: AgentSetup): string {
@@ -202,7 +197,7 @@ function agentConfig(name: string, dataDir: string, a: AgentSetup): string {
     `  url: nats://${INFRA_ADDRESS}:${NATS_PORT}`,
     `vm:`,
     `  accelerator: tcg`,
-    `  powerOffTimeoutSeconds: ${a.powerOffTimeoutSeconds}`,
+    `  powerOffTimeoutSeconds: 30`,
     // Each node serves its download API on its underlay address (humstack's port; the nodes are
     // separate netns): node2 fetches node1's image entity through it (issue #6).
     `blockStorageAgentConfig:`,
@@ -245,7 +240,7 @@ function makeAgent(node: NodeHandle, dir: string, setup: Omit<AgentSetup, "ceph"
     ceph = { confPath, pool: setup.ceph.pool };
   }
   const configPath = join(dir, `${node.name}.yaml`);
-  writeFileSync(configPath, agentConfig(node.name, dataDir, { address: setup.address, limitMemory: setup.limitMemory, powerOffTimeoutSeconds: setup.powerOffTimeoutSeconds, ...(ceph ? { ceph } : {}) }));
+  writeFileSync(configPath, agentConfig(node.name, dataDir, { address: setup.address, limitMemory: setup.limitMemory, ...(ceph ? { ceph } : {}) }));
   const agent: AgentProcess = { node, configPath, dataDir, ...(ceph ? { cephConfPath: ceph.confPath } : {}), proc: undefined, past: [], log: () => agent.past.join("") + (agent.proc?.output() ?? "") };
   return agent;
 }
@@ -275,7 +270,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const startCtl = () => startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
     const controller: ControllerHolder = { proc: await startCtl(), past: [], start: startCtl };
     stack.push(() => stopProcess(controller.proc.child, 15_000));
-    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", powerOffTimeoutSeconds: opts.powerOffTimeoutSeconds ?? 30, ceph })]));
+    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", ceph })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
     const extra: ServerProcess[] = [];
     stack.push(async () => {
@@ -351,10 +346,6 @@ function clusterHandle(p: Parts): E2eCluster {
     inet: p.inet,
     agents: p.agents,
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
-    serve(path, file) {
-      p.infra.http.set(path, file);
-      return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };
-    },
     dir: p.dir,
     ceph: p.ceph,
     controllerLog: () => p.controller.past.join("") + p.controller.proc.output(),

@@ -43,7 +43,7 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
-mount -t tmpfs tmp /newroot/tmp
+# /tmp stays the overlay of the host's /tmp (writes go to the tmpfs upper): a checkout under /tmp must be visible.
 mount -t tmpfs run /newroot/run
 mkdir -p /newroot/run/humops-out
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 out /newroot/run/humops-out || fail "mount 9p out"

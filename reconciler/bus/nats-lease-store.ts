@@ -7,7 +7,7 @@
  * `update(key, value, revision)`), which the stream leader orders.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { BUCKETS } from "../../schemas/protocol/subjects.js";
 import type { LeaseRead, LeaseRecord, LeaseStore } from "../controller/leader-election.js";
@@ -16,7 +16,7 @@ import { ProtocolError } from "./errors.js";
 
 const KEY = "controller";
 /** JetStream's "wrong last sequence" API errors: the compare-and-set lost. */
-const CAS_LOST = new Set([10071, 10164]);
+const CAS_LOST = new Set<number>([JetStreamApiCodes.StreamWrongLastSequence, JetStreamApiCodes.StreamWrongLastSequenceUnknown]);
 
 /** Opens (creating when missing) the lease bucket and checks that reads go through the stream leader. */
 export async function openLeaseStore(nc: NatsConnection, opts: { replicas?: number; timeoutMs?: number } = {}): Promise<LeaseStore> {

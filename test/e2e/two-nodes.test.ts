@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { snapshotHost, findLeaks, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
 import { isHumopsName, routerNetnsName } from "../../schemas/host-names.js";
-import { readText, startCluster, waitFor, type E2eCluster } from "../helpers/e2e-cluster.js";
+import { readText, startCluster, waitFor, withClusterLogs, type E2eCluster } from "../helpers/e2e-cluster.js";
 import { NET, scenarioFiles } from "./scenario.js";
 
 const e2e = suite("two nodes, real guests");
@@ -44,19 +44,9 @@ const count = (text: string, line: string): number => text.split("\n").filter((l
 const consoleShows = (path: string, line: string, n: number, timeoutMs: number) =>
   waitFor(`${n} x "${line}" on ${path}`, () => count(readText(path), line) >= n, timeoutMs);
 
-function tails(): string {
-  const tail = (s: string) => s.split("\n").slice(-25).join("\n");
-  return [`controller:\n${tail(c.controllerLog())}`, ...[...c.agents].map(([n, a]) => `${n}:\n${tail(a.log())}`)].join("\n");
-}
-
 /** Runs `fn`, adding the last log lines of every process to its error. */
-async function explained<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    (e as Error).message += `\n--- logs ---\n${tails()}`;
-    throw e;
-  }
+function explained<T>(fn: () => Promise<T>): Promise<T> {
+  return withClusterLogs(c, fn, 25);
 }
 
 // Started in a test, not in a before hook: uvu swallows a hook's error (its runner returns from

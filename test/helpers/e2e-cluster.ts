@@ -245,6 +245,17 @@ function makeAgent(node: NodeHandle, dir: string, setup: Omit<AgentSetup, "ceph"
   return agent;
 }
 
+/** Runs `fn`; a failure gets the last `lines` log lines of the controller and every agent added to its message. */
+export async function withClusterLogs<T>(c: E2eCluster, fn: () => Promise<T>, lines = 30): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const tail = (s: string) => s.split("\n").slice(-lines).join("\n");
+    (e as Error).message += `\n--- logs ---\n${[`controller:\n${tail(c.controllerLog())}`, ...[...c.agents].map(([n, a]) => `${n}:\n${tail(a.log())}`)].join("\n")}`;
+    throw e;
+  }
+}
+
 /** Starts the cluster; on failure, everything made so far is stopped and removed. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluster> {
   const names = opts.nodes ?? ["node1", "node2"];

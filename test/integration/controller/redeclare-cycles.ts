@@ -17,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isHumopsName, routerNetnsName } from "../../../schemas/host-names.js";
-import { startCluster, waitFor, type E2eCluster } from "../../helpers/e2e-cluster.js";
+import { startCluster, waitFor, withClusterLogs, type E2eCluster } from "../../helpers/e2e-cluster.js";
 import { baseFiles, disk, NET, vm } from "../../e2e/scenario.js";
 
 const BRIDGE = "hmextbr";
@@ -133,18 +133,9 @@ async function push(f: Record<string, string>, message: string, remove: readonly
   latestSha = await c.push(f, message, remove);
 }
 
-function tails(): string {
-  const tail = (s: string) => s.split("\n").slice(-30).join("\n");
-  return [`controller:\n${tail(c.controllerLog())}`, ...[...c.agents].map(([n, a]) => `${n}:\n${tail(a.log())}`)].join("\n");
-}
-
-async function explained<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    (e as Error).message += `\n--- logs ---\n${tails()}`;
-    throw e;
-  }
+/** Runs `fn`, adding the last log lines of every process to its error. */
+function explained<T>(fn: () => Promise<T>): Promise<T> {
+  return withClusterLogs(c, fn, 30);
 }
 
 /**

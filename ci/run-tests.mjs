@@ -5,13 +5,14 @@
 //
 // uvu exits 0 when nothing ran: this runner fails when zero tests ran, when a file crashes
 // before reporting, when a file leaves processes running after it exits, and (under CI=true)
-// when any test was skipped.
+// when any test was skipped. A host file (run alone) that leaves a network namespace behind
+// fails too, and the namespace is deleted so the files after it start from a clean host.
 //
 //   npm test                 every test file
 //   npm test -- PATTERN      only files whose path matches the regex PATTERN
 //   HOST_TESTS=0 npm test    off CI: leave out test/host/, test/e2e/ and test/harness/netns.*
 //                            (refused under CI=true)
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -61,7 +62,26 @@ function killGroup(pgid) {
   } catch {}
 }
 
-function runFile(file) {
+// The network namespaces mounted under /run/netns (`ip netns list`), by name.
+function netnsNames() {
+  try {
+    return new Set(readdirSync("/run/netns"));
+  } catch {
+    return new Set();
+  }
+}
+
+// A serial file runs alone, so a namespace that appeared while it ran and is still there after
+// it exited is its leak. It fails that file (not a later one that lists the host's namespaces)
+// and is deleted so the files after it start from a clean host.
+function removeLeakedNetns(before) {
+  const leaked = [...netnsNames()].filter((n) => !before.has(n));
+  for (const name of leaked) spawnSync("ip", ["netns", "delete", name], { stdio: "ignore" });
+  return leaked;
+}
+
+function runFile(file, serial) {
+  const netnsBefore = serial ? netnsNames() : undefined;
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ["--import", "tsx", file], {
@@ -94,7 +114,8 @@ function runFile(file) {
     child.on("close", async (code) => {
       clearTimeout(timer);
       await exited;
-      resolve({ file, code, output, timedOut, leftovers, ms: Date.now() - started });
+      const leakedNetns = netnsBefore ? removeLeakedNetns(netnsBefore) : [];
+      resolve({ file, code, output, timedOut, leftovers, leakedNetns, ms: Date.now() - started });
     });
   });
 }
@@ -107,7 +128,7 @@ function count(r) {
   const total = num("Total");
   const passed = num("Passed") ?? 0;
   const skipped = num("Skipped") ?? 0;
-  if (total === undefined || r.timedOut || r.leftovers.length > 0) {
+  if (total === undefined || r.timedOut || r.leftovers.length > 0 || r.leakedNetns.length > 0) {
     return { passed, failed: Math.max(1, (total ?? 0) - passed), skipped };
   }
   let failed = total - passed - skipped;
@@ -116,12 +137,12 @@ function count(r) {
   return { passed, failed, skipped: isCI ? 0 : skipped };
 }
 
-async function pool(files, width) {
+async function pool(files, width, serial = false) {
   const results = [];
   let next = 0;
   async function worker() {
     while (next < files.length) {
-      const r = await runFile(files[next++]);
+      const r = await runFile(files[next++], serial);
       report(r);
       results.push(r);
     }
@@ -144,6 +165,7 @@ function report(r) {
     console.log(r.output.replace(/^/gm, "    | "));
     if (r.timedOut) console.log(`    | timed out after ${fileTimeoutMs / 1000} s`);
     if (r.leftovers.length > 0) console.log(`    | left processes running after it exited (killed): ${r.leftovers.join(", ")}`);
+    if (r.leakedNetns.length > 0) console.log(`    | left network namespaces after it exited (deleted): ${r.leakedNetns.join(", ")}`);
   }
 }
 
@@ -155,7 +177,7 @@ if (!isCI && process.env.HOST_TESTS === "0") files = files.filter((f) => !HOST.t
 
 const started = Date.now();
 await pool(files.filter((f) => !SERIAL.test(f)), 2);
-await pool(files.filter((f) => SERIAL.test(f)), 1);
+await pool(files.filter((f) => SERIAL.test(f)), 1, true);
 const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log(`\n${files.length} test files in ${secs} s`);
 if (passed + failed === 0) {

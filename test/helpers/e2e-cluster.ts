@@ -25,7 +25,7 @@ import { buildTinyGuest } from "./tiny-guest.js";
 import { startCeph, type TestCeph } from "./ceph.js";
 import { testTag } from "./test-tag.js";
 import { deleteNetnsSync } from "./exit-cleanup.js";
-import { routerNetnsName } from "../../schemas/host-names.js";
+import { isHumopsName, routerNetnsName } from "../../schemas/host-names.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const HUMOPS = ["node", "--import", "tsx", join(ROOT, "cmd/humops.ts")] as const;
@@ -263,6 +263,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
   const unwind = async (): Promise<void> => {
     for (const f of stack.reverse().splice(0)) await f().catch((e: unknown) => console.error("cleanup:", e));
   };
+  const netnsBefore = new Set(humopsNetns());
   try {
     const tmp: TempDir = await tempDir("e2e");
     stack.push(() => tmp.cleanup());
@@ -289,6 +290,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     });
     const cluster = clusterHandle({ topology, inet, agents, infra, ceph, repo, bare, extra, controller, dir: tmp.path, unwind, agentCommand });
     stack.push(async () => routerNetnsOf(agents).forEach(deleteNetnsSync));
+    // A router the agents were still creating when the test ended has no state file yet: any
+    // humops netns that appeared while this cluster ran is its own (host files run one at a
+    // time) and goes with it, so a later file that lists the host's netns does not see it.
+    stack.push(async () => humopsNetns().filter((n) => !netnsBefore.has(n)).forEach(deleteNetnsSync));
     stack.push(async () => {
       for (const n of agents.keys()) await cluster.stopAgent(n, "SIGTERM");
     });
@@ -297,6 +302,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
   } catch (e) {
     await unwind();
     throw e;
+  }
+}
+
+/** The humops-named entries of /run/netns (what `ip netns list` shows), dead ones included. */
+function humopsNetns(): string[] {
+  try {
+    return readdirSync("/run/netns").filter(isHumopsName);
+  } catch {
+    return [];
   }
 }
 

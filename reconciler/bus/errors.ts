@@ -75,3 +75,12 @@ export class BucketConfigError extends Error {
     this.bucket = bucket;
   }
 }
+
+/** The connection to nats-server is down (it reconnects by itself); the caller retries later. */
+export class BusDisconnectedError extends Error {
+  override readonly name = "BusDisconnectedError";
+  readonly code = "BusDisconnected";
+  constructor(options?: ErrorOptions) {
+    super("not connected to nats-server (reconnecting)", options);
+  }
+}

@@ -33,9 +33,9 @@ export async function openBuckets(nc: NatsConnection, replicas = 1): Promise<Pro
 export async function listKeys(kv: KV, timeoutMs = 5000): Promise<string[]> {
   const keys: string[] = [];
   const it = await kv.keys();
-  // The key listing is an ordered JetStream consumer; one that stalls (seen after a server or
-  // agent restart under load) would hang the round that asked forever. Bounded, it fails and
-  // the round is retried.
+  // The key listing is a JetStream consumer; one that stalls (a server restart, or a key that
+  // ages out mid-listing) would hang its caller (a cache sync) forever. Bounded, it fails and
+  // the sync is retried.
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

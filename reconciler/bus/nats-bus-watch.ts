@@ -1,14 +1,22 @@
 /**
- * Turns the protocol's KV buckets into BusEvents for NatsControllerBus.watch(): KV watchers on
- * the three buckets, plus a poll of the liveness bucket's keys, because nats-server 2.9 tells
- * no watcher when a key ages out of a TTL bucket (no delete markers for max_age). Watchers are
- * re-created after every reconnect, then `reconnected` is emitted so the loop re-reads.
+ * The controller's live view of the protocol's KV buckets, and the BusEvents of
+ * NatsControllerBus.watch(): registrations and inventories are held in memory by KvCaches
+ * (list, then watch), so NatsControllerBus.nodes() and inventories() make no JetStream request;
+ * liveness is a watcher plus a poll that reads each known node's liveness key, because
+ * nats-server 2.9 tells no watcher when a key ages out of a TTL bucket (no delete markers for
+ * max_age). An event is
+ * emitted after the cache took the change, so a listener that reads sees it. Everything is
+ * re-synced after every reconnect, then `reconnected` is emitted so the loop re-reads.
  */
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, type KV, type KvWatchEntry } from "@nats-io/kv";
-import type { BusEvent } from "./controller-bus.js";
-import { listKeys, type ProtocolBuckets } from "./nats-buckets.js";
+import type { BusEvent, NodeInventory } from "./controller-bus.js";
+import type { NodeRegistration } from "../../schemas/protocol/messages.js";
+import { isLive, type ProtocolBuckets } from "./nats-buckets.js";
+import { KvCache } from "./nats-kv-cache.js";
+import { parseNodeInventory, parseNodeRegistration } from "../../schemas/protocol-validators.js";
+import { BusDisconnectedError } from "./errors.js";
 
 type Iter = AsyncIterable<KvWatchEntry> & { stop(): void };
 
@@ -20,20 +28,47 @@ export class BusWatch {
   readonly #listeners = new Set<(e: BusEvent) => void>();
   /** Last known liveness per node (true while its liveness key exists). */
   readonly #ready = new Map<string, boolean>();
-  #iters: Iter[] = [];
+  readonly #registrations: KvCache<NodeRegistration>;
+  readonly #inventories: KvCache<NodeInventory>;
+  #liveness: Iter | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** From a `disconnect` until the `reconnect`: reads fail, as a round could send nothing anyway. */
+  #disconnected = false;
 
   constructor(nc: NatsConnection, buckets: ProtocolBuckets, log: Logger) {
     this.#nc = nc;
     this.#buckets = buckets;
     this.#log = log;
+    this.#registrations = new KvCache({ kv: buckets.nodes, parse: parseNodeRegistration, what: "registration", log, onChange: (node) => this.#emit({ type: "node", node, ready: this.#ready.get(node) ?? false }) });
+    this.#inventories = new KvCache({ kv: buckets.inventory, parse: parseNodeInventory, what: "inventory", log, onChange: (node) => this.#emit({ type: "inventory", node }) });
+  }
+
+  /** Every valid registration, by node name; rejects with BusDisconnectedError while NATS is unreachable. */
+  registrations(): Map<string, NodeRegistration> {
+    this.#checkConnected();
+    return this.#registrations.values();
+  }
+
+  /** Every valid inventory, by node name; rejects with BusDisconnectedError while NATS is unreachable. */
+  inventories(): Map<string, NodeInventory> {
+    this.#checkConnected();
+    return this.#inventories.values();
+  }
+
+  /** Whether the node's liveness key exists (as last seen by the watcher and the poll). */
+  ready(node: string): boolean {
+    return this.#ready.get(node) ?? false;
+  }
+
+  #checkConnected(): void {
+    if (this.#disconnected) throw new BusDisconnectedError();
   }
 
   /** Reads the current liveness, starts the watchers, the poll and the reconnect handling. */
   async start(pollMs: number): Promise<void> {
-    for (const k of await listKeys(this.#buckets.liveness)) this.#ready.set(k, true);
     await this.#startWatchers();
+    for (const node of await this.#readLiveness()) this.#ready.set(node, true);
     this.#timer = setInterval(() => void this.#poll(), pollMs);
     void this.#followStatus().catch((err: unknown) => this.#log.warn({ err }, "connection status stream ended"));
   }
@@ -69,17 +104,16 @@ export class BusWatch {
   }
 
   async #startWatchers(): Promise<void> {
-    const b = this.#buckets;
-    this.#iters = await Promise.all([
-      this.#follow(b.nodes, (e) => this.#emit({ type: "node", node: e.key, ready: this.#ready.get(e.key) ?? false })),
-      this.#follow(b.liveness, (e) => this.#setReady(e.key, e.operation === "PUT")),
-      this.#follow(b.inventory, (e) => this.#emit({ type: "inventory", node: e.key })),
-    ]);
+    this.#stopWatchers();
+    this.#liveness = await this.#follow(this.#buckets.liveness, (e) => this.#setReady(e.key, e.operation === "PUT"));
+    await Promise.all([this.#registrations.sync(), this.#inventories.sync()]);
   }
 
   #stopWatchers(): void {
-    for (const it of this.#iters) it.stop();
-    this.#iters = [];
+    this.#liveness?.stop();
+    this.#liveness = undefined;
+    this.#registrations.stop();
+    this.#inventories.stop();
   }
 
   async #follow(kv: KV, on: (e: KvWatchEntry) => void): Promise<Iter> {
@@ -90,22 +124,45 @@ export class BusWatch {
     return it;
   }
 
-  /** Sees expired heartbeats (no event for them in 2.9) and anything a watcher missed. */
+  /** Sees expired heartbeats (no event for them in 2.9) and anything a watcher missed; a failed read keeps what was known. */
   async #poll(): Promise<void> {
     if (this.#closed || this.#nc.isClosed()) return;
     try {
-      const live = new Set(await listKeys(this.#buckets.liveness));
-      for (const node of new Set([...this.#ready.keys(), ...live])) this.#setReady(node, live.has(node));
+      const live = await this.#readLiveness();
+      for (const node of this.#ready.keys()) this.#setReady(node, live.has(node));
+      for (const node of live) this.#setReady(node, true);
     } catch (err) {
       this.#log.debug({ err }, "liveness poll failed");
     }
   }
 
+  /**
+   * The nodes whose liveness key exists, among those registered or seen: one `get` per node,
+   * never a key listing. A listing is a consumer that ends on the message with nothing pending
+   * after it; when the bucket's last key ages out (max_age) between the consumer's creation and
+   * that message, no such message comes and the listing waits for the consumer's 5 s idle
+   * heartbeat (seen in CI as KvListTimeoutError, a round failed).
+   */
+  async #readLiveness(): Promise<Set<string>> {
+    const names = new Set([...this.#registrations.values().keys(), ...this.#ready.keys()]);
+    const live = new Set<string>();
+    await Promise.all([...names].map(async (node) => {
+      if (isLive(await this.#buckets.liveness.get(node))) live.add(node);
+    }));
+    return live;
+  }
+
   async #followStatus(): Promise<void> {
     for await (const s of this.#nc.status()) {
       if (this.#closed) return;
-      if (s.type === "disconnect") this.#log.warn({ server: s.server }, "nats disconnected");
+      if (s.type === "disconnect") {
+        this.#disconnected = true;
+        this.#log.warn({ server: s.server }, "nats disconnected");
+      }
       if (s.type !== "reconnect") continue;
+      // Connected again: the view is served (stale by the gap) while it re-syncs, which may take
+      // seconds while a JetStream stream elects a new leader; commands flow meanwhile.
+      this.#disconnected = false;
       this.#log.info({ server: s.server }, "nats reconnected");
       await this.#restartWatchers();
     }

@@ -1,8 +1,8 @@
 /**
  * NatsControllerBus: the controller's half of the node protocol over NATS (docs/protocol.md).
  * The only module of reconciler/ that talks to nats-server. Commands are core NATS
- * request/reply on `humops.v1.node.<node>.cmd`; nodes, liveness and inventories are read
- * from JetStream KV buckets. Every message is validated before it is sent and after it is
+ * request/reply on `humops.v1.node.<node>.cmd`; nodes, liveness and inventories come from
+ * JetStream KV buckets, held in memory by watchers (nats-bus-watch.ts). Every message is validated before it is sent and after it is
  * received. The connection reconnects forever; watchers are re-created after a reconnect.
  */
 import { readFileSync } from "node:fs";
@@ -16,18 +16,12 @@ import {
   type Msg,
   type NatsConnection,
 } from "@nats-io/transport-node";
-import {
-  formatIssues,
-  parseCommandReply,
-  parseNodeCommand,
-  parseNodeInventory,
-  parseNodeRegistration,
-} from "../../schemas/protocol-validators.js";
+import { formatIssues, parseCommandReply, parseNodeCommand } from "../../schemas/protocol-validators.js";
 import { abortable } from "../../schemas/abort-link.js";
 import { commandSubject } from "../../schemas/protocol/subjects.js";
 import type { BusEvent, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
 import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
-import { decodeValue, isLive, listKeys, openBuckets, type ProtocolBuckets } from "./nats-buckets.js";
+import { decodeValue, openBuckets } from "./nats-buckets.js";
 import { BusWatch } from "./nats-bus-watch.js";
 import { openLeaseStore } from "./nats-lease-store.js";
 import type { LeaseStore } from "../controller/leader-election.js";
@@ -52,17 +46,15 @@ export interface NatsControllerBusOptions {
 /** ControllerBus over NATS; build it with `NatsControllerBus.connect()`. */
 export class NatsControllerBus implements ControllerBus {
   readonly #nc: NatsConnection;
-  readonly #buckets: ProtocolBuckets;
   readonly #watch: BusWatch;
   readonly #log: Logger;
   #closed = false;
 
   readonly #replicas: number;
 
-  private constructor(nc: NatsConnection, buckets: ProtocolBuckets, watch: BusWatch, log: Logger, replicas: number) {
+  private constructor(nc: NatsConnection, watch: BusWatch, log: Logger, replicas: number) {
     this.#replicas = replicas;
     this.#nc = nc;
-    this.#buckets = buckets;
     this.#watch = watch;
     this.#log = log;
   }
@@ -77,7 +69,7 @@ export class NatsControllerBus implements ControllerBus {
       const buckets = await openBuckets(nc, opts.replicas ?? 1);
       const watch = new BusWatch(nc, buckets, opts.log);
       await watch.start(opts.livenessPollMs ?? 2000);
-      return new NatsControllerBus(nc, buckets, watch, opts.log, opts.replicas ?? 1);
+      return new NatsControllerBus(nc, watch, opts.log, opts.replicas ?? 1);
     } catch (e) {
       await nc.close();
       throw e;
@@ -112,34 +104,16 @@ export class NatsControllerBus implements ControllerBus {
     return reply;
   }
 
+  /** From the in-memory view (nats-bus-watch.ts): no JetStream request. */
   async nodes(): Promise<NodeInfo[]> {
-    const live = new Set(await listKeys(this.#buckets.liveness));
-    const out: NodeInfo[] = [];
-    for (const name of await listKeys(this.#buckets.nodes)) {
-      const e = await this.#buckets.nodes.get(name);
-      if (!isLive(e)) continue;
-      try {
-        const reg = decodeValue(e.value, parseNodeRegistration, "registration");
-        out.push({ ...reg, ready: live.has(name) });
-      } catch (err) {
-        this.#log.error({ err, node: name }, "ignoring an invalid node registration");
-      }
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    if (this.#closed) throw new BusClosedError();
+    return [...this.#watch.registrations().values()].map((reg) => ({ ...reg, ready: this.#watch.ready(reg.name) }));
   }
 
+  /** From the in-memory view (nats-bus-watch.ts): no JetStream request. */
   async inventories(): Promise<Map<string, NodeInventory>> {
-    const out = new Map<string, NodeInventory>();
-    for (const name of await listKeys(this.#buckets.inventory)) {
-      const e = await this.#buckets.inventory.get(name);
-      if (!isLive(e)) continue;
-      try {
-        out.set(name, decodeValue(e.value, parseNodeInventory, "inventory"));
-      } catch (err) {
-        this.#log.error({ err, node: name }, "ignoring an invalid node inventory");
-      }
-    }
-    return out;
+    if (this.#closed) throw new BusClosedError();
+    return this.#watch.inventories();
   }
 
   watch(onEvent: (e: BusEvent) => void): () => void {

@@ -17,6 +17,7 @@ import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
 import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
+import { until } from "../../helpers/until.js";
 
 const log = pino({ level: "silent" });
 const KEY = "systemv0/network/g1/ns1/net1";
@@ -24,13 +25,6 @@ const cmd = (commandId: string, generation = 1): NodeCommand => ({
   commandId, op: "apply", key: KEY, apiType: "systemv0/network", id: "net1", group: "g1", namespace: "ns1",
   annotations: {}, spec: { id: "100" }, generation, context: {},
 });
-const until = async (what: string, pred: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 interface Ctx { nats: NatsServer; dir: string; driver: FakeDriver; runner: RecordingRunner; agent: Agent | undefined; bus?: NatsAgentBus }
 const T = suite<Ctx>("agent over nats", {} as Ctx);

@@ -17,17 +17,11 @@ import { onExitCleanup } from "../../helpers/exit-cleanup.js";
 import { NatsControllerBus } from "../../../reconciler/bus/nats-controller-bus.js";
 import type { NodeCommand } from "../../../reconciler/bus/controller-bus.js";
 import { requestAgent } from "../../../node-agent/diag/socket-client.js";
+import { until } from "../../helpers/until.js";
 
 const log = pino({ level: "silent" });
 const node = `p${process.pid}`;
 const group: NodeCommand = { commandId: "g-1", op: "apply", key: "corev0/group/g1", apiType: "corev0/group", id: "g1", annotations: {}, spec: {}, generation: 1, context: {} };
-const until = async (what: string, pred: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
     const { port } = s.address() as AddressInfo;

@@ -15,6 +15,7 @@ import type { BusEvent, NodeCommand } from "../../../reconciler/bus/controller-b
 import { BusTimeoutError, NodeUnreachableError, ProtocolError } from "../../../reconciler/bus/errors.js";
 import { InvalidOutgoingMessageError } from "../../../node-agent/bus/errors.js";
 import { BUCKETS, commandSubject } from "../../../schemas/protocol/subjects.js";
+import { until } from "../../helpers/until.js";
 
 const log = pino({ level: "silent" });
 const reg = { name: "n1", address: "198.18.0.1", capacity: { vcpus: 4, memoryBytes: 1 << 30 }, agentVersion: "0.1.0", accelerator: "tcg" } as const;
@@ -32,13 +33,6 @@ const cmd = (commandId: string): NodeCommand => ({
   context: {},
 });
 const echo = async (c: NodeCommand) => ({ commandId: c.commandId, key: c.key, ok: true, durationMs: 1 });
-const until = async (what: string, pred: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 const bus = suite<{ nats: NatsServer }>("nats buses", { nats: undefined as unknown as NatsServer });
 bus.before(async (ctx) => {
@@ -103,7 +97,11 @@ bus("invalid messages are rejected on both ends, never acted on", async ({ nats 
     assert.instance(e2, InvalidOutgoingMessageError);
     // The controller ignores an invalid registration written behind its back.
     const kv = await new Kvm(raw).open(BUCKETS.nodes);
+    const seen: BusEvent[] = [];
+    const unwatch = ctl.watch((e) => seen.push(e));
     await kv.put("evil", JSON.stringify({ name: "evil" }));
+    await until("the controller took the invalid registration in", () => seen.some((e) => e.type === "node" && e.node === "evil"), 5000);
+    unwatch();
     assert.not.ok((await ctl.nodes()).some((n) => n.name === "evil"));
     await kv.delete("evil");
   } finally {
@@ -123,16 +121,62 @@ bus("registration, inventory and liveness; a new controller bus reads the last i
     const inv = { node: "n1", resources: [{ key: "systemv0/network/g1/ns1/net1", apiType: "systemv0/network", state: "Active", details: { bridge: "hb-x" }, generation: 3 }], orphans: ["hb-old"] } as const;
     await agent.publishInventory(inv);
     await until("ready + inventory events", () => events.some((e) => e.type === "inventory") && events.some((e) => e.type === "node" && e.ready), 5000);
+    // Registration and liveness come from two buckets' watchers: either may be seen first.
+    await until("registered and ready", async () => (await ctl.nodes()).some((n) => n.ready), 5000);
     assert.equal(await ctl.nodes(), [{ ...reg, ready: true }]);
+    assert.equal((await ctl.inventories()).get("n1"), inv);
     const again = await NatsControllerBus.connect({ servers: nats.url, log });
     assert.equal((await again.inventories()).get("n1"), inv);
     await again.close();
+    const mark = events.length; // a registration seen before its liveness was a not-ready event too
     await agent.leave("n1");
-    await until("not ready after leave", () => events.some((e) => e.type === "node" && !e.ready), 3000);
+    await until("not ready after leave", () => events.slice(mark).some((e) => e.type === "node" && !e.ready), 3000);
     assert.equal(await ctl.nodes(), [{ ...reg, ready: false }]);
   } finally {
     unwatch();
     await ctl.close();
+    await agent.close();
+  }
+});
+
+bus("nodes() and inventories() answer from memory: no JetStream request, and they follow puts and deletes", async ({ nats }) => {
+  const agent = await NatsAgentBus.connect({ servers: nats.url, node: "n5", log });
+  const raw = await connect({ servers: nats.url });
+  // Every JetStream API request is a core NATS message on $JS.API.>: count the controller's.
+  let jsRequests = 0;
+  const spy = raw.subscribe("$JS.API.>", { callback: () => jsRequests++ });
+  await raw.flush();
+  const ctl = await NatsControllerBus.connect({ servers: nats.url, log, livenessPollMs: 3_600_000 });
+  const events: BusEvent[] = [];
+  const unwatch = ctl.watch((e) => events.push(e));
+  try {
+    await agent.register({ ...reg, name: "n5" });
+    const inv = { node: "n5", resources: [], orphans: [] };
+    await agent.publishInventory(inv);
+    await until("n5's inventory, by its watcher", async () => (await ctl.inventories()).has("n5"), 5000);
+    await until("n5's registration, by its watcher", async () => (await ctl.nodes()).some((n) => n.name === "n5"), 5000);
+    const before = jsRequests;
+    for (let i = 0; i < 50; i++) await Promise.all([ctl.nodes(), ctl.inventories()]);
+    await raw.flush();
+    assert.is(jsRequests - before, 0, "50 reads made JetStream requests");
+    assert.ok(before > 0, "the spy sees the controller's JetStream requests at connect");
+    // A deleted inventory is gone from the view (the watcher takes delete markers).
+    const kv = await new Kvm(raw).open(BUCKETS.inventory);
+    await kv.delete("n5");
+    await until("n5's inventory gone", async () => !(await ctl.inventories()).has("n5"), 5000);
+    assert.ok(events.some((e) => e.type === "inventory" && e.node === "n5"));
+    // A controller bus started later lists what is there now.
+    await agent.publishInventory({ ...inv, orphans: ["hb-late"] });
+    await until("republished", async () => (await ctl.inventories()).get("n5")?.orphans.length === 1, 5000);
+    const later = await NatsControllerBus.connect({ servers: nats.url, log });
+    assert.equal((await later.inventories()).get("n5"), { ...inv, orphans: ["hb-late"] });
+    await later.close();
+  } finally {
+    unwatch();
+    spy.unsubscribe();
+    await raw.close();
+    await ctl.close();
+    await agent.leave("n5").catch(() => undefined);
     await agent.close();
   }
 });

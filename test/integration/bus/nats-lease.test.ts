@@ -12,16 +12,10 @@ import { startNatsCluster, serverName } from "../../helpers/nats-cluster.js";
 import { openLeaseStore } from "../../../reconciler/bus/nats-lease-store.js";
 import { LeaderElector } from "../../../reconciler/controller/leader-election.js";
 import { BucketConfigError } from "../../../reconciler/bus/errors.js";
+import { until } from "../../helpers/until.js";
 
 const TIMERS = { leaseMs: 4_000, renewMs: 800, marginMs: 1_000 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, pred: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
 
 /** Electors stepping on their own timers, a stop() per elector (a death: no resign), and a two-leaders watch. */
 function campaign(electors: LeaderElector[]) {

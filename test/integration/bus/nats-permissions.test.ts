@@ -13,6 +13,7 @@ import { NatsAgentBus } from "../../../node-agent/bus/nats-agent-bus.js";
 import type { NodeCommand } from "../../../reconciler/bus/controller-bus.js";
 import { agentInboxPrefix, renderNatsAuthConfig } from "../../../schemas/protocol/nats-auth.js";
 import { BUCKETS, commandSubject } from "../../../schemas/protocol/subjects.js";
+import { until } from "../../helpers/until.js";
 
 const log = pino({ level: "silent" });
 const users = { ctl: { user: "controller", password: "ctl-secret" }, a: { node: "na", user: "agent-na", password: "a-secret" }, b: { node: "nb", user: "agent-nb", password: "b-secret" } };
@@ -48,8 +49,9 @@ P("the rendered config is what nats-server enforces: each role can do its job", 
     await a.heartbeat({ node: "na", seq: 1 });
     await a.serveCommands("na", echo);
     assert.is((await ctl.send("na", cmd("c1"), { timeoutMs: 2000 })).ok, true);
+    // The controller's view follows the buckets by watchers: wait until it took them in.
+    await until("na registered, ready and inventoried", async () => (await ctl.nodes()).some((n) => n.ready) && (await ctl.inventories()).has("na"), 5000);
     assert.equal((await ctl.nodes()).map((n) => [n.name, n.ready]), [["na", true]]);
-    assert.ok((await ctl.inventories()).has("na"));
     await a.leave("na");
   } finally {
     await a.close();

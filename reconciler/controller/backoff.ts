@@ -1,8 +1,13 @@
 /** Per-item exponential backoff, capped, and a token-bucket rate limit for commands. Time is injected. */
 
-/** Exponential backoff per id: base * 2^(failures-1), capped at maxMs. */
+/**
+ * Exponential backoff per id: base * 2^(failures-1), capped at maxMs. A failure is recorded
+ * with the desired state's generation it was for: a new generation (the user pushed a change,
+ * maybe the fix) is tried at once and counts its failures afresh, as Argo CD and Flux retry on
+ * a new commit instead of waiting out the old spec's backoff.
+ */
 export class Backoff {
-  private readonly entries = new Map<string, { failures: number; notBefore: number }>();
+  private readonly entries = new Map<string, { failures: number; notBefore: number; generation: number | undefined }>();
   private readonly baseMs: number;
   private readonly maxMs: number;
 
@@ -11,11 +16,12 @@ export class Backoff {
     this.maxMs = opts.maxMs;
   }
 
-  /** Records a failure at `nowMs`; returns the delay before the next try. */
-  fail(id: string, nowMs: number): number {
-    const failures = (this.entries.get(id)?.failures ?? 0) + 1;
+  /** Records a failure of `generation` at `nowMs`; returns the delay before the next try. */
+  fail(id: string, nowMs: number, generation?: number): number {
+    const e = this.entries.get(id);
+    const failures = (e !== undefined && e.generation === generation ? e.failures : 0) + 1;
     const delay = Math.min(this.maxMs, this.baseMs * 2 ** (failures - 1));
-    this.entries.set(id, { failures, notBefore: nowMs + delay });
+    this.entries.set(id, { failures, notBefore: nowMs + delay, generation });
     return delay;
   }
 
@@ -24,10 +30,10 @@ export class Backoff {
     this.entries.delete(id);
   }
 
-  /** How long `id` must still wait at `nowMs` (0: may run). */
-  remainingMs(id: string, nowMs: number): number {
+  /** How long `id` at `generation` must still wait at `nowMs` (0: may run; always 0 for another generation than the failure's). */
+  remainingMs(id: string, nowMs: number, generation?: number): number {
     const e = this.entries.get(id);
-    return e === undefined ? 0 : Math.max(0, e.notBefore - nowMs);
+    return e === undefined || e.generation !== generation ? 0 : Math.max(0, e.notBefore - nowMs);
   }
 
   /** How many failures in a row `id` has. */

@@ -131,7 +131,7 @@ function requeueOf(outcomes: ReadonlyMap<string, ItemOutcome>, ctx: RoundContext
   const now = Date.now();
   for (const o of outcomes.values()) {
     if (o.ok) continue;
-    const ms = o.disposition.retry === "after" ? o.disposition.result.requeueAfterMs : o.disposition.retry === "backoff" ? ctx.state.backoff.remainingMs(o.item.id, now) : undefined;
+    const ms = o.disposition.retry === "after" ? o.disposition.result.requeueAfterMs : o.disposition.retry === "backoff" ? ctx.state.backoff.remainingMs(o.item.id, now, o.item.generation) : undefined;
     if (ms !== undefined) min = Math.min(min ?? ms, Math.max(ms, 50));
   }
   return min;
@@ -163,7 +163,7 @@ function applyItems(a: ApplyInput): { hooks: Parameters<typeof executeWork>[1]; 
   const hooks = {
     isReady: ready,
     isGone: gone,
-    backoffRemainingMs: (item: WorkItem) => a.ctx.state.backoff.remainingMs(item.id, Date.now()),
+    backoffRemainingMs: (item: WorkItem) => a.ctx.state.backoff.remainingMs(item.id, Date.now(), item.generation),
     reconcile: async (item: WorkItem, signal: AbortSignal): Promise<Result> => {
       try {
         if (item.node === undefined) recordClusterLevel(a, item);
@@ -175,7 +175,7 @@ function applyItems(a: ApplyInput): { hooks: Parameters<typeof executeWork>[1]; 
         if (item.reason === "DriftCorrected") a.ctx.log.info({ resource: item.key, node: item.node }, "DriftCorrected");
         return {};
       } catch (e: unknown) {
-        if (!(e instanceof WaitingError) && !(e instanceof TerminalError)) a.ctx.state.backoff.fail(item.id, Date.now());
+        if (!(e instanceof WaitingError) && !(e instanceof TerminalError)) a.ctx.state.backoff.fail(item.id, Date.now(), item.generation);
         if (e instanceof TerminalError) a.ctx.state.stalled.set(item.key, item.generation);
         a.ctx.log.warn({ resource: item.key, node: item.node, err: e }, "reconcile failed");
         throw e;

@@ -183,6 +183,26 @@ loop("recovers after the failure clears (backoff retry)", async () => {
   assert.ok(indexOf(env.agent, /virtualmachine\//) >= 0);
 });
 
+loop("a new generation is tried at once, not after the failed generation's backoff; the same generation waits", async () => {
+  const env = await setup();
+  env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };
+  const { c } = makeController({ ...env, backoffMs: 600_000 });
+  const disk = () => env.agent.commands.filter((x) => x.key.includes("blockstorage/") && x.op === "apply").length;
+  await nextRound(c, () => c.start());
+  const first = disk();
+  assert.ok(first >= 1, "the disk was tried");
+  await nextRound(c, () => c.trigger("same generation"));
+  assert.is(disk(), first, "same generation: still in its 10 min backoff");
+  // The user pushes a change to the disk (the fix, say): it goes out in the next round.
+  env.source.commit({ ...exampleFiles(), "30-storage.yaml": exampleFiles()["30-storage.yaml"]!.replace("limitSize: 1G", "limitSize: 2G") });
+  env.agent.failing = undefined;
+  const r = await nextRound(c, () => c.trigger("push"));
+  await c.stop();
+  assert.is(disk(), first + 1, "the new generation was sent at once");
+  assert.is(c.state.statuses.get("systemv0/blockstorage/group1/ns1/bs1")?.conditions.find((x) => x.type === "Ready")?.status, "True");
+  assert.ok(r.commandsSent >= 1);
+});
+
 loop("InvalidSpec is terminal: Stalled, not retried at the same generation", async () => {
   const env = await setup();
   env.agent.failing = { match: /virtualrouter\//, reason: "InvalidSpec" };

@@ -144,7 +144,7 @@ bus("nodes() and inventories() answer from memory: no JetStream request, and the
   const raw = await connect({ servers: nats.url });
   // Every JetStream API request is a core NATS message on $JS.API.>: count the controller's.
   let jsRequests = 0;
-  const spy = raw.subscribe("$JS.API.>", { callback: () => jsRequests++ });
+  const spy = raw.subscribe("$JS.API.>", { callback: () => { jsRequests++; } });
   await raw.flush();
   const ctl = await NatsControllerBus.connect({ servers: nats.url, log, livenessPollMs: 3_600_000 });
   const events: BusEvent[] = [];

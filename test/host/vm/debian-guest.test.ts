@@ -10,15 +10,14 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { buildDebianGuest, type DebianGuestFlavour } from "../../helpers/debian-guest.js";
 import { assertNoLeaks, createNode, snapshotHost, type NodeHandle } from "../../helpers/netns.js";
 import { until } from "../../helpers/until.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
-import { bridgeName } from "../../../schemas/host-names.js";
-import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";
+import type { ResourceCommand } from "../../../node-agent/driver.js";
+import { addNetworkBridge, vmDiskAndContext } from "../../helpers/vm-node.js";
 
 const deb = suite("a stock Debian 12 cloud guest");
 /** Under TCG a first boot to sshd takes two to four minutes on this 2-CPU machine. */
@@ -32,21 +31,11 @@ for (const flavour of ["ifupdown", "netplan"] as const satisfies readonly Debian
     let node: NodeHandle | undefined;
     try {
       node = await createNode(`deb${flavour.slice(0, 3)}`);
-      const br = bridgeName("g1", "ns1", "net1");
-      await node.execChecked(["ip", "link", "add", br, "type", "bridge"]);
-      await node.execChecked(["ip", "addr", "add", "198.18.20.254/24", "dev", br]);
-      await node.execChecked(["ip", "link", "set", br, "up"]);
+      await addNetworkBridge(node, "198.18.20.254/24");
       const key = join(dataDir, "id_ed25519");
       await runChecked(node.runner, { argv: ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "humops-test", "-f", key] });
       const pub = readFileSync(`${key}.pub`, "utf8").trim();
-      const disk = join(dataDir, "bs1.qcow2");
-      await runChecked(node.runner, { argv: ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", guest.diskPath, disk] });
-      const ctx: DriverContext = {
-        runner: node.runner,
-        log: pino({ level: "silent" }),
-        signal: new AbortController().signal,
-        node: { nodeName: "deb", address: "198.18.0.1", dataDir, blockStorageDir: dataDir, imageDir: dataDir },
-      };
+      const { disk, ctx } = await vmDiskAndContext({ runner: node.runner, nodeName: "deb", dataDir, baseImage: guest.diskPath });
       const cmd: ResourceCommand = {
         key: "systemv0/virtualmachine/g1/ns1/debvm",
         apiType: "systemv0/virtualmachine",

@@ -6,14 +6,13 @@ import * as assert from "uvu/assert";
 import { existsSync, linkSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pino } from "pino";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
 import { assertNoLeaks, createNode, snapshotHost, type NodeHandle } from "../../helpers/netns.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
-import { runChecked } from "../../../node-agent/host/host-runner.js";
-import { bridgeName, tapName } from "../../../schemas/host-names.js";
-import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";
+import { tapName } from "../../../schemas/host-names.js";
+import type { ResourceCommand } from "../../../node-agent/driver.js";
+import { addNetworkBridge, vmDiskAndContext } from "../../helpers/vm-node.js";
 
 const vm = suite("vm driver on a real node");
 
@@ -33,18 +32,8 @@ vm("boot, adopt, drift, power cycle, delete", async () => {
   let node: NodeHandle | undefined;
   try {
     node = await createNode("vm");
-    const br = bridgeName("g1", "ns1", "net1");
-    await node.execChecked(["ip", "link", "add", br, "type", "bridge"]);
-    await node.execChecked(["ip", "addr", "add", "198.18.10.254/24", "dev", br]);
-    await node.execChecked(["ip", "link", "set", br, "up"]);
-    const disk = join(dataDir, "bs1.qcow2");
-    await runChecked(node.runner, { argv: ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", guest.diskPath, disk] });
-    const ctx: DriverContext = {
-      runner: node.runner,
-      log: pino({ level: "silent" }),
-      signal: new AbortController().signal,
-      node: { nodeName: "vm", address: "198.18.0.1", dataDir, blockStorageDir: dataDir, imageDir: dataDir },
-    };
+    await addNetworkBridge(node, "198.18.10.254/24");
+    const { disk, ctx } = await vmDiskAndContext({ runner: node.runner, nodeName: "vm", dataDir, baseImage: guest.diskPath });
     const cmd = (actionState: string, generation: number): ResourceCommand => ({
       key: "systemv0/virtualmachine/g1/ns1/vm1",
       apiType: "systemv0/virtualmachine",

@@ -1,0 +1,32 @@
+/**
+ * What a VM driver test needs on a node: the network's bridge with its gateway address (in the
+ * node's netns), a qcow2 overlay `bs1.qcow2` on a guest image, and the DriverContext.
+ */
+import { join } from "node:path";
+import { pino } from "pino";
+import { runChecked, type HostRunner } from "../../node-agent/host/host-runner.js";
+import { bridgeName } from "../../schemas/host-names.js";
+import type { DriverContext } from "../../node-agent/driver.js";
+import type { NodeHandle } from "./netns.js";
+
+/** Builds the bridge of g1/ns1/net1 with `gatewayCidr` on `node`. */
+export async function addNetworkBridge(node: NodeHandle, gatewayCidr: string): Promise<string> {
+  const br = bridgeName("g1", "ns1", "net1");
+  await node.execChecked(["ip", "link", "add", br, "type", "bridge"]);
+  await node.execChecked(["ip", "addr", "add", gatewayCidr, "dev", br]);
+  await node.execChecked(["ip", "link", "set", br, "up"]);
+  return br;
+}
+
+/** A copy-on-write disk `dataDir/bs1.qcow2` on `baseImage`, and the driver context of a node named `nodeName`. */
+export async function vmDiskAndContext(o: { runner: HostRunner; nodeName: string; dataDir: string; baseImage: string }): Promise<{ disk: string; ctx: DriverContext }> {
+  const disk = join(o.dataDir, "bs1.qcow2");
+  await runChecked(o.runner, { argv: ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", o.baseImage, disk] });
+  const ctx: DriverContext = {
+    runner: o.runner,
+    log: pino({ level: "silent" }),
+    signal: new AbortController().signal,
+    node: { nodeName: o.nodeName, address: "198.18.0.1", dataDir: o.dataDir, blockStorageDir: o.dataDir, imageDir: o.dataDir },
+  };
+  return { disk, ctx };
+}

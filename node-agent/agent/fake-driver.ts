@@ -34,6 +34,12 @@ export class FakeDriver implements ResourceDriver {
   readonly calls = new Map<string, number>();
   /** Delay of every apply/remove, to hold commands in flight. */
   delayMs = 0;
+  /** While set, every apply/remove waits for it (after its delay): a test holds commands in flight, then resolves it. */
+  gate: Promise<void> | undefined;
+  /** Host calls in flight now, and the most ever in flight at once: per key, and in all. */
+  readonly inFlight = new Map<string, number>();
+  readonly maxInFlight = new Map<string, number>();
+  maxInFlightTotal = 0;
   readonly #failures = new Map<string, Error>();
   #inventoryError: Error | undefined;
 
@@ -71,10 +77,19 @@ export class FakeDriver implements ResourceDriver {
 
   async #hostCall(verb: string, cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
     this.calls.set(cmd.key, (this.calls.get(cmd.key) ?? 0) + 1);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-    const failure = this.#failures.get(cmd.key);
-    if (failure) throw failure;
-    await runChecked(ctx.runner, { argv: ["fake", verb, cmd.key, String(cmd.generation)] }, { signal: ctx.signal });
+    const now = (this.inFlight.get(cmd.key) ?? 0) + 1;
+    this.inFlight.set(cmd.key, now);
+    this.maxInFlight.set(cmd.key, Math.max(now, this.maxInFlight.get(cmd.key) ?? 0));
+    this.maxInFlightTotal = Math.max(this.maxInFlightTotal, [...this.inFlight.values()].reduce((a, b) => a + b, 0));
+    try {
+      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (this.gate !== undefined) await this.gate;
+      const failure = this.#failures.get(cmd.key);
+      if (failure) throw failure;
+      await runChecked(ctx.runner, { argv: ["fake", verb, cmd.key, String(cmd.generation)] }, { signal: ctx.signal });
+    } finally {
+      this.inFlight.set(cmd.key, (this.inFlight.get(cmd.key) ?? 1) - 1);
+    }
   }
 
   #observed(cmd: ResourceCommand): ObservedResource {

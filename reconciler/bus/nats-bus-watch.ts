@@ -4,9 +4,9 @@
  * (list, then watch), so NatsControllerBus.nodes() and inventories() make no JetStream request;
  * liveness is a watcher plus a poll that reads each known node's liveness key, because
  * nats-server 2.9 tells no watcher when a key ages out of a TTL bucket (no delete markers for
- * max_age). An event is
- * emitted after the cache took the change, so a listener that reads sees it. Everything is
- * re-synced after every reconnect, then `reconnected` is emitted so the loop re-reads.
+ * max_age). An event is emitted after the cache took the change, so a listener that reads sees
+ * it. Everything is re-synced after every reconnect, then `reconnected` is emitted so the loop
+ * re-reads.
  */
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -144,7 +144,7 @@ export class BusWatch {
    * heartbeat (seen in CI as KvListTimeoutError, a round failed).
    */
   async #readLiveness(): Promise<Set<string>> {
-    const names = new Set([...this.#registrations.values().keys(), ...this.#ready.keys()]);
+    const names = new Set([...this.#registrations.keys(), ...this.#ready.keys()]);
     const live = new Set<string>();
     await Promise.all([...names].map(async (node) => {
       if (isLive(await this.#buckets.liveness.get(node))) live.add(node);
@@ -169,7 +169,6 @@ export class BusWatch {
   }
 
   async #restartWatchers(): Promise<void> {
-    this.#stopWatchers();
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
         await this.#startWatchers();

@@ -2,8 +2,8 @@
  * NatsControllerBus: the controller's half of the node protocol over NATS (docs/protocol.md).
  * The only module of reconciler/ that talks to nats-server. Commands are core NATS
  * request/reply on `humops.v1.node.<node>.cmd`; nodes, liveness and inventories come from
- * JetStream KV buckets, held in memory by watchers (nats-bus-watch.ts). Every message is validated before it is sent and after it is
- * received. The connection reconnects forever; watchers are re-created after a reconnect.
+ * JetStream KV buckets, held in memory by watchers (nats-bus-watch.ts). Every message is
+ * validated before it is sent and after it is received. The connection reconnects forever; watchers are re-created after a reconnect.
  */
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
@@ -47,16 +47,14 @@ export interface NatsControllerBusOptions {
 export class NatsControllerBus implements ControllerBus {
   readonly #nc: NatsConnection;
   readonly #watch: BusWatch;
-  readonly #log: Logger;
   #closed = false;
 
   readonly #replicas: number;
 
-  private constructor(nc: NatsConnection, watch: BusWatch, log: Logger, replicas: number) {
+  private constructor(nc: NatsConnection, watch: BusWatch, replicas: number) {
     this.#replicas = replicas;
     this.#nc = nc;
     this.#watch = watch;
-    this.#log = log;
   }
 
   /**
@@ -69,7 +67,7 @@ export class NatsControllerBus implements ControllerBus {
       const buckets = await openBuckets(nc, opts.replicas ?? 1);
       const watch = new BusWatch(nc, buckets, opts.log);
       await watch.start(opts.livenessPollMs ?? 2000);
-      return new NatsControllerBus(nc, watch, opts.log, opts.replicas ?? 1);
+      return new NatsControllerBus(nc, watch, opts.replicas ?? 1);
     } catch (e) {
       await nc.close();
       throw e;

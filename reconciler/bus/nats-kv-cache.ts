@@ -82,6 +82,11 @@ export class KvCache<T> {
     return out;
   }
 
+  /** Every key holding a valid value (unsorted, not decoded again). */
+  keys(): string[] {
+    return [...this.#slots].filter(([, slot]) => slot.value !== undefined).map(([key]) => key);
+  }
+
   /** Stops the watcher; the last values stay readable. */
   stop(): void {
     this.#iter?.stop();

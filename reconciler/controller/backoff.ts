@@ -7,7 +7,7 @@
  * a new commit instead of waiting out the old spec's backoff.
  */
 export class Backoff {
-  private readonly entries = new Map<string, { failures: number; notBefore: number; generation: number | undefined }>();
+  private readonly entries = new Map<string, { failures: number; notBefore: number; generation: number }>();
   private readonly baseMs: number;
   private readonly maxMs: number;
 
@@ -17,7 +17,7 @@ export class Backoff {
   }
 
   /** Records a failure of `generation` at `nowMs`; returns the delay before the next try. */
-  fail(id: string, nowMs: number, generation?: number): number {
+  fail(id: string, nowMs: number, generation: number): number {
     const e = this.entries.get(id);
     const failures = (e !== undefined && e.generation === generation ? e.failures : 0) + 1;
     const delay = Math.min(this.maxMs, this.baseMs * 2 ** (failures - 1));
@@ -31,7 +31,7 @@ export class Backoff {
   }
 
   /** How long `id` at `generation` must still wait at `nowMs` (0: may run; always 0 for another generation than the failure's). */
-  remainingMs(id: string, nowMs: number, generation?: number): number {
+  remainingMs(id: string, nowMs: number, generation: number): number {
     const e = this.entries.get(id);
     return e === undefined || e.generation !== generation ? 0 : Math.max(0, e.notBefore - nowMs);
   }

@@ -21,9 +21,8 @@ import { join } from "node:path";
 import { buildDebianGuest, type DebianGuestFlavour } from "../test/helpers/debian-guest.js";
 import { createNode } from "../test/helpers/netns.js";
 import { VmDriver } from "../node-agent/vm/vm-driver.js";
-import { runChecked } from "../node-agent/host/host-runner.js";
 import type { ResourceCommand } from "../node-agent/driver.js";
-import { addNetworkBridge, vmDiskAndContext } from "../test/helpers/vm-node.js";
+import { addNetworkBridge, makeSshKey, sshArgv, vmDiskAndContext } from "../test/helpers/vm-node.js";
 import { reportFigures, type Figure } from "./lib/report.js";
 
 const FLAVOURS = (process.env["GUEST_FLAVOURS"] ?? "ifupdown,netplan").split(",") as DebianGuestFlavour[];
@@ -46,8 +45,7 @@ async function bootOnce(flavour: DebianGuestFlavour): Promise<Record<string, num
   const node = await createNode(`bg${flavour.slice(0, 3)}`);
   try {
     await addNetworkBridge(node, "198.18.21.254/24");
-    const key = join(dataDir, "id_ed25519");
-    await runChecked(node.runner, { argv: ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key] });
+    const { key, pub } = await makeSshKey(node.runner, dataDir);
     const t0 = performance.now();
     const since = () => (performance.now() - t0) / 1000;
     const { disk, ctx } = await vmDiskAndContext({ runner: node.runner, nodeName: "bench", dataDir, baseImage: guest.diskPath });
@@ -57,7 +55,7 @@ async function bootOnce(flavour: DebianGuestFlavour): Promise<Record<string, num
       spec: {
         requestVcpus: "2000m", limitVcpus: "2000m", requestMemory: "1G", limitMemory: "1G", blockStorageIDs: ["bs1"], actionState: "PowerOn",
         nics: [{ networkID: "net1", ipv4Address: "198.18.21.5", defaultGateway: "198.18.21.254" }],
-        loginUsers: [{ username: "bench", sshAuthorizedKeys: [readFileSync(`${key}.pub`, "utf8").trim()] }],
+        loginUsers: [{ username: "bench", sshAuthorizedKeys: [pub] }],
       },
       context: { disks: [{ blockStorageID: "bs1", path: disk, format: "qcow2" }], networks: { net1: { ipv4CIDR: "198.18.21.0/24" } } },
     };
@@ -71,7 +69,7 @@ async function bootOnce(flavour: DebianGuestFlavour): Promise<Record<string, num
       for (const [name, re] of MARKERS) if (t[name] === undefined && re.test(log)) t[name] = since();
       if (t["first SSH login"] === undefined && since() - lastSsh >= 1) {
         lastSsh = since();
-        const r = await node.exec(["ssh", "-i", key, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=2", "-o", "LogLevel=ERROR", "bench@198.18.21.5", "true"]);
+        const r = await node.exec(sshArgv(key, "bench@198.18.21.5", "true", 2));
         if (r.exitCode === 0) t["first SSH login"] = since();
       }
       if (t["first SSH login"] !== undefined && t["cloud-init finished"] !== undefined) break;

@@ -6,16 +6,18 @@
  * login needs comes from the seed humops writes, as with Debian's official cloud images.
  *
  * Two flavours prove the seed on both of cloud-init's renderers on Debian: `ifupdown` (ENI)
- * and `netplan` (netplan.io, as in Debian's official cloud images), each without the other. The disk is an MBR image: a FAT boot partition with syslinux, the kernel and
- * Debian's initramfs (`syslinux --install --offset`, `mcopy -i IMG@@OFFSET`), and an ext4 root
- * made from the debootstrap tree (`mkfs.ext4 -d DIR -E offset=...`), converted to qcow2.
+ * and `netplan` (netplan.io, as in Debian's official cloud images), each without the other.
+ * The disk is an MBR image: a FAT boot partition with syslinux, the kernel and Debian's
+ * initramfs (`syslinux --install --offset`, `mcopy -i IMG@@OFFSET`), and an ext4 root made from
+ * the debootstrap tree (`mkfs.ext4 -d DIR -E offset=...`), converted to qcow2.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
+import { testCacheDir } from "./test-cache.js";
 
 /** Which network renderer cloud-init finds in the guest. */
 export type DebianGuestFlavour = "ifupdown" | "netplan";
@@ -83,7 +85,7 @@ function cachePath(cacheDir: string, flavour: DebianGuestFlavour): string {
  * both flavours from one debootstrap (minutes: it downloads and unpacks about 150 packages).
  */
 export async function buildDebianGuest(opts: { flavour: DebianGuestFlavour; cacheDir?: string; log?: (line: string) => void }): Promise<DebianGuest> {
-  const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
+  const cacheDir = opts.cacheDir ?? testCacheDir();
   const diskPath = cachePath(cacheDir, opts.flavour);
   if (!existsSync(diskPath)) await buildAll(cacheDir, opts.log ?? (() => undefined));
   return { diskPath, flavour: opts.flavour, sizeBytes: statSync(diskPath).size };

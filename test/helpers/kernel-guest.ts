@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { cpioNewc, moduleLoadOrder } from "./initramfs.js";
@@ -21,6 +21,7 @@ import { guestKernelVersion } from "./tiny-guest.js";
 import { createNode } from "./netns.js";
 import { onExitCleanup } from "./exit-cleanup.js";
 import { findExecutable, requireExecutable } from "./process-control.js";
+import { testCacheDir } from "./test-cache.js";
 
 /** Modules the initramfs loads to reach the shared root (their dependencies come along). */
 const BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"];
@@ -74,7 +75,7 @@ export async function buildKernelGuest(opts: { cacheDir?: string } = {}): Promis
   const kernelPath = `/boot/vmlinuz-${kver}`;
   const modules = await moduleLoadOrder(kver, BOOT_MODULES);
   const tag = createHash("sha256").update(kver).update(INIT).update(modules.join()).digest("hex").slice(0, 12);
-  const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
+  const cacheDir = opts.cacheDir ?? testCacheDir();
   const initrdPath = join(cacheDir, `kernel-guest-${tag}.cpio.gz`);
   if (existsSync(initrdPath)) return { kernelPath, initrdPath, kernelVersion: kver };
   mkdirSync(cacheDir, { recursive: true });

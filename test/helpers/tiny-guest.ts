@@ -26,13 +26,14 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ZxRunner } from "../../node-agent/host/zx-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import { cpioNewc } from "./initramfs.js";
 import type { CpioEntry } from "./initramfs.js";
+import { testCacheDir } from "./test-cache.js";
 
 /** Modules the guest loads, in dependency order (`modprobe --show-depends`). */
 const MODULES = [
@@ -157,7 +158,7 @@ export async function buildTinyGuest(opts: { cacheDir?: string; ignorePowerButto
   const kver = guestKernelVersion();
   const ignore = opts.ignorePowerButton === true;
   const tag = createHash("sha256").update(kver).update(INIT).update(NETCFG_AWK).update(NAMESERVERS_AWK).update(MODULES.join()).update(ignore ? "ignore-power-button" : "").digest("hex").slice(0, 12);
-  const cacheDir = opts.cacheDir ?? process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test");
+  const cacheDir = opts.cacheDir ?? testCacheDir();
   const diskPath = join(cacheDir, `tiny-guest-${tag}.qcow2`);
   if (existsSync(diskPath)) return { diskPath, kernelVersion: kver };
   mkdirSync(cacheDir, { recursive: true });

@@ -1,7 +1,9 @@
 /**
  * What a VM driver test needs on a node: the network's bridge with its gateway address (in the
- * node's netns), a qcow2 overlay `bs1.qcow2` on a guest image, and the DriverContext.
+ * node's netns), a qcow2 overlay `bs1.qcow2` on a guest image, the DriverContext, and an SSH
+ * key and command line to log in to the guest.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { runChecked, type HostRunner } from "../../node-agent/host/host-runner.js";
@@ -29,4 +31,16 @@ export async function vmDiskAndContext(o: { runner: HostRunner; nodeName: string
     node: { nodeName: o.nodeName, address: "198.18.0.1", dataDir: o.dataDir, blockStorageDir: o.dataDir, imageDir: o.dataDir },
   };
   return { disk, ctx };
+}
+
+/** A new ed25519 key pair `dir/id_ed25519` made on `runner`; returns its path and the public key line. */
+export async function makeSshKey(runner: HostRunner, dir: string): Promise<{ key: string; pub: string }> {
+  const key = join(dir, "id_ed25519");
+  await runChecked(runner, { argv: ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "humops-test", "-f", key] });
+  return { key, pub: readFileSync(`${key}.pub`, "utf8").trim() };
+}
+
+/** The argv of `ssh -i KEY DEST REMOTE`, non-interactive, trusting a guest's fresh host key. */
+export function sshArgv(key: string, dest: string, remote: string, connectTimeoutS: number): [string, ...string[]] {
+  return ["ssh", "-i", key, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", `ConnectTimeout=${connectTimeoutS}`, "-o", "LogLevel=ERROR", dest, remote];
 }

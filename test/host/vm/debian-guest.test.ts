@@ -15,9 +15,8 @@ import { assertNoLeaks, createNode, snapshotHost, type NodeHandle } from "../../
 import { until } from "../../helpers/until.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
-import { runChecked } from "../../../node-agent/host/host-runner.js";
 import type { ResourceCommand } from "../../../node-agent/driver.js";
-import { addNetworkBridge, vmDiskAndContext } from "../../helpers/vm-node.js";
+import { addNetworkBridge, makeSshKey, sshArgv, vmDiskAndContext } from "../../helpers/vm-node.js";
 
 const deb = suite("a stock Debian 12 cloud guest");
 /** Under TCG a first boot to sshd takes two to four minutes on this 2-CPU machine. */
@@ -32,9 +31,7 @@ for (const flavour of ["ifupdown", "netplan"] as const satisfies readonly Debian
     try {
       node = await createNode(`deb${flavour.slice(0, 3)}`);
       await addNetworkBridge(node, "198.18.20.254/24");
-      const key = join(dataDir, "id_ed25519");
-      await runChecked(node.runner, { argv: ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "humops-test", "-f", key] });
-      const pub = readFileSync(`${key}.pub`, "utf8").trim();
+      const { key, pub } = await makeSshKey(node.runner, dataDir);
       const { disk, ctx } = await vmDiskAndContext({ runner: node.runner, nodeName: "deb", dataDir, baseImage: guest.diskPath });
       const cmd: ResourceCommand = {
         key: "systemv0/virtualmachine/g1/ns1/debvm",
@@ -57,7 +54,7 @@ for (const flavour of ["ifupdown", "netplan"] as const satisfies readonly Debian
       assert.is(started.state, "Running");
       const consoleLog = started.details["consoleLog"] as string;
       const log = () => (existsSync(consoleLog) ? readFileSync(consoleLog, "latin1") : "");
-      const ssh = (remote: string) => node!.exec(["ssh", "-i", key, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", "alice@198.18.20.5", remote]);
+      const ssh = (remote: string) => node!.exec(sshArgv(key, "alice@198.18.20.5", remote, 5));
       try {
         await until("an SSH login as alice", async () => (await ssh("true")).exitCode === 0, BOOT_MS, 3000);
       } catch (e) {

@@ -6,15 +6,16 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { renderSeed, type SeedInput } from "../../../node-agent/vm/cloud-init.js";
 import { PrerequisiteMissingError } from "../../helpers/errors.js";
+import { testCacheDir } from "../../helpers/test-cache.js";
 
 const r = suite("cloud-init 22.4 renders the seed");
 const GOLDEN = join(import.meta.dirname, "golden", "cloud-init-22.4");
 const SCRIPT = join(import.meta.dirname, "..", "..", "helpers", "cloud-init-render.py");
-const CLOUD_INIT = join(process.env["HUMOPS_TEST_CACHE"] ?? join(homedir(), ".cache", "humops-test"), "cloud-init-deb", "root", "usr", "lib", "python3", "dist-packages");
+const CLOUD_INIT = join(testCacheDir(), "cloud-init-deb", "root", "usr", "lib", "python3", "dist-packages");
 
 const cases: Record<string, SeedInput> = {
   basic: {

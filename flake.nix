@@ -19,7 +19,7 @@
       systems = [ "x86_64-linux" "aarch64-linux" ];
       forAll = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
-      # What the node agent runs on its host (argv commands through ZxRunner) and what the
+      # What the node agent runs on its host (argv commands through SpawnRunner) and what the
       # real-component tests start: keep in step with the PACKAGES list of ci/setup.
       hostTools = pkgs: with pkgs; [
         iproute2 # ip: netns, bridge, vxlan, vlan, veth, tap

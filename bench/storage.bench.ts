@@ -23,7 +23,7 @@ import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { ZxRunner } from "../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../node-agent/host/spawn-runner.js";
 import type { DriverContext, NodeEnvironment } from "../node-agent/driver.js";
 import { BlockStorageDriver } from "../node-agent/storage/blockstorage-driver.js";
 import { ImageEntityDriver } from "../node-agent/storage/imageentity-driver.js";
@@ -55,7 +55,7 @@ const DISKS = Number(process.env["BENCH_DISKS"] ?? 50);
 const MODE = process.argv[2];
 const root = MODE === "serve" ? "" : MODE === "clients" ? (JSON.parse(process.argv[3] ?? "{}") as ClientsArgs).dir : mkdtempSync(join(tmpdir(), "hm-bench-storage-"));
 const env: NodeEnvironment = { nodeName: "bench", address: "127.0.0.1", dataDir: root, blockStorageDir: join(root, "bs"), imageDir: join(root, "img") };
-const ctx: DriverContext = { runner: new ZxRunner(), log: pino({ level: "silent" }), signal: new AbortController().signal, node: env };
+const ctx: DriverContext = { runner: new SpawnRunner(), log: pino({ level: "silent" }), signal: new AbortController().signal, node: env };
 
 function duBytes(path: string): number {
   return Number(spawnSync("du", ["-sB1", path], { encoding: "utf8" }).stdout.split("\t")[0]);
@@ -302,7 +302,7 @@ if (MODE === "clients") {
   process.stdout.write(`${JSON.stringify(await measureRounds(args))}\n`);
 } else if (MODE === "serve") {
   const served: NodeEnvironment = JSON.parse(process.argv[3] ?? "{}");
-  const api = await startDownloadApi({ listenAddress: "127.0.0.1", listenPort: 0, token: "t", resolve: storageFileResolver(served, new ZxRunner()) });
+  const api = await startDownloadApi({ listenAddress: "127.0.0.1", listenPort: 0, token: "t", resolve: storageFileResolver(served, new SpawnRunner()) });
   process.stdout.write(`${api.baseUrl}\n`);
   process.once("SIGTERM", () => void api.close().then(() => process.exit(0)));
   // The parent holds our stdin: when it dies without stopping us (Ctrl-C, a crash), stop too.

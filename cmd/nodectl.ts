@@ -4,7 +4,7 @@
  * runner, stdout/stderr and Ctrl-C; the commands live in cmd/nodectl/, the logic in
  * node-agent/diag/. Exit codes: docs/nodectl.md.
  */
-import { ZxRunner } from "../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../node-agent/host/spawn-runner.js";
 import { runNodectl } from "./nodectl/program.js";
 
 const ac = new AbortController();
@@ -12,7 +12,7 @@ process.once("SIGINT", () => ac.abort());
 process.once("SIGTERM", () => ac.abort());
 
 process.exitCode = await runNodectl(process.argv.slice(2), {
-  runner: new ZxRunner(),
+  runner: new SpawnRunner(),
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   isTTY: process.stdout.isTTY === true,

@@ -12,7 +12,7 @@ import { startLocalNats } from "../../reconciler/controller/local-nats.js";
 import { startControllerService } from "../../reconciler/controller/service.js";
 import type { RoundReport } from "../../reconciler/controller/reconcile-round.js";
 import { startAgent } from "../../node-agent/agent/start-agent.js";
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { IsoGitSource } from "../../reconciler/git/iso-git-source.js";
 import { makeTreeLoader } from "../../reconciler/controller/load-tree.js";
 import { parseDurationMs } from "../../reconciler/controller/parse-duration.js";
@@ -23,7 +23,7 @@ import { REDACT } from "../redact.js";
 async function ensurePoolBridges(repo: string, log: Logger): Promise<void> {
   const source = new IsoGitSource({ repo, branch: "main", workDir: resolve(".humops", "controller") });
   const load = makeTreeLoader()(await source.readTree((await source.fetch()).commit));
-  const runner = new ZxRunner();
+  const runner = new SpawnRunner();
   for (const r of load.resources.values()) {
     const name = r.apiType === "corev0/externalippool" ? r.spec["bridgeName"] : undefined;
     if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,15}$/.test(name)) continue;

@@ -1,6 +1,6 @@
 /**
  * The production agent: the runtime of agent.ts with the real adapters (NatsAgentBus,
- * ZxRunner, the network, router, disk, image and VM drivers), the nodectl socket and the disk
+ * SpawnRunner, the network, router, disk, image and VM drivers), the nodectl socket and the disk
  * download API. Used by `humops agent` and `humops up`; every adapter can be injected instead.
  */
 import { readFile } from "node:fs/promises";
@@ -18,7 +18,7 @@ import { diagSocketPath } from "../diag/node-config.js";
 import type { AgentStatusSnapshot } from "../diag/agent-status.js";
 import type { ResourceDriver } from "../driver.js";
 import type { HostRunner } from "../host/host-runner.js";
-import { ZxRunner } from "../host/zx-runner.js";
+import { SpawnRunner } from "../host/spawn-runner.js";
 import { NetworkDriver, RouterDriver } from "../net/index.js";
 import { BlockStorageDriver } from "../storage/blockstorage-driver.js";
 import { startDownloadApi, storageFileResolver } from "../storage/download-api.js";
@@ -79,7 +79,7 @@ export function productionDrivers(settings: AgentSettings, accelerator: Accelera
  */
 export async function startAgent(o: LaunchOptions): Promise<Agent> {
   const settings = settingsOf(o.config);
-  const runner = o.runner ?? new ZxRunner();
+  const runner = o.runner ?? new SpawnRunner();
   const accelerator = settings.accelerator === "tcg" ? { accelerator: "tcg" as const, reason: "vm.accelerator: tcg" } : await probeAccelerator(runner);
   const drivers = o.drivers ?? productionDrivers(settings, accelerator);
   const log = o.log.child({ node: settings.node.nodeName });

@@ -25,7 +25,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Runs host commands. Implementations: ZxRunner (real), RecordingRunner (tests), PrintingRunner (dry run). */
+/** Runs host commands. Implementations: SpawnRunner (real), RecordingRunner (tests), PrintingRunner (dry run). */
 export interface HostRunner {
   /** Runs `cmd` and resolves with its result whatever the exit code; rejects only when it cannot be started or is aborted. */
   run(cmd: Command, opts?: RunOptions): Promise<RunResult>;

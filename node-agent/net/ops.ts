@@ -28,7 +28,7 @@ export interface Op {
 /**
  * Prefix of `ip netns add/del`: run them in the mount namespace of process `pid` (the agent).
  * `ip netns add` pins the namespace with a bind mount under /run/netns; a command run by a
- * ZxRunner with `netns` goes through `ip netns exec`, which gives it a private slave mount
+ * SpawnRunner with `netns` goes through `ip netns exec`, which gives it a private slave mount
  * namespace where that mount would be invisible to everyone else and vanish with the command.
  * Entering the agent's own mount namespace makes the mount outlive the command; for an agent in
  * the host's mount namespace it changes nothing. (PID 1's namespace may not be readable in a

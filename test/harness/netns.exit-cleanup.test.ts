@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { isAlive } from "../helpers/process-control.js";
 
 interface Made {
@@ -38,7 +38,7 @@ function runChild(mode: "exit" | "wait", signal?: NodeJS.Signals) {
 }
 
 async function assertAllGone(made: Made): Promise<void> {
-  const list = await new ZxRunner().run({ argv: ["ip", "netns", "list"] });
+  const list = await new SpawnRunner().run({ argv: ["ip", "netns", "list"] });
   assert.not.ok(list.stdout.includes(made.netns), `${made.netns} deleted`);
   await new Promise((r) => setTimeout(r, 300)); // let PID 1 reap the killed server
   assert.not.ok(isAlive(made.natsPid), "nats-server killed");

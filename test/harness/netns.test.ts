@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import {
   assertNoLeaks,
   createNode,
@@ -100,7 +100,7 @@ netns("withNodes cleans up when its function throws, and rethrows", async () => 
   } catch (e) {
     assert.is((e as Error).message, "boom");
   }
-  const list = await new ZxRunner().run({ argv: ["ip", "netns", "list"] });
+  const list = await new SpawnRunner().run({ argv: ["ip", "netns", "list"] });
   assert.ok(seen !== "" && !list.stdout.includes(seen), `${seen} is gone`);
 });
 
@@ -108,7 +108,7 @@ netns("cleanup kills processes left running inside a node", async () => {
   const n = await createNode("p");
   const sleeper = n.exec(["sleep", "60"]);
   await new Promise((r) => setTimeout(r, 300));
-  const pids = await new ZxRunner().run({ argv: ["ip", "netns", "pids", n.netns] });
+  const pids = await new SpawnRunner().run({ argv: ["ip", "netns", "pids", n.netns] });
   assert.ok(pids.stdout.trim() !== "", "sleep runs inside the namespace");
   await n.cleanup();
   const res = await sleeper;
@@ -173,7 +173,7 @@ netns("the leak guard reports root links and iptables rules that appeared", asyn
 });
 
 netns("the leak guard reports a dead netns entry: one made in a private mount namespace that is gone (issue #13)", async (ctx) => {
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   const node = await createNode("dead");
   const entry = `${testTag()}-deadrt`;
   try {

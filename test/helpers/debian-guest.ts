@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import { testCacheDir } from "./test-cache.js";
 
@@ -96,7 +96,7 @@ async function buildAll(cacheDir: string, say: (line: string) => void): Promise<
   const work = join(tmpdir(), `humops-debian-${process.pid}-${Date.now()}`);
   const root = join(work, "root");
   mkdirSync(work, { recursive: true });
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   try {
     say(`debootstrap ${SUITE} from ${MIRROR}`);
     await runChecked(r, { argv: ["debootstrap", "--variant=minbase", `--include=${PACKAGES.join(",")}`, "--components=main", SUITE, root, MIRROR], timeoutMs: 40 * 60_000 });
@@ -134,7 +134,7 @@ function kernelOf(root: string): string {
   return k;
 }
 
-async function makeDisk(r: ZxRunner, work: string, root: string, kver: string): Promise<void> {
+async function makeDisk(r: SpawnRunner, work: string, root: string, kver: string): Promise<void> {
   const raw = join(work, "disk.raw");
   rmSync(raw, { force: true });
   const totalSectors = ROOT_START + ROOT_MIB * 2048;

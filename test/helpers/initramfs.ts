@@ -3,7 +3,7 @@
  * cpio encoder and the insmod order of kernel modules, read from Debian's kernel with
  * `modprobe -S KVER --show-depends`. Pure file work: nothing is mounted.
  */
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 
 /** One file, directory or symlink (data = target) of a cpio archive. */
@@ -35,7 +35,7 @@ export function cpioNewc(entries: readonly CpioEntry[]): Buffer {
  * (wrong kernel version, or linux-image-amd64 missing: bash ci/setup).
  */
 export async function moduleLoadOrder(kver: string, modules: readonly string[]): Promise<string[]> {
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   const out: string[] = [];
   for (const m of modules) {
     const res = await runChecked(r, { argv: ["modprobe", "-S", kver, "--show-depends", m] });

@@ -17,7 +17,7 @@
  * deterministic, so another process running the same test at the same time makes the same
  * ones. Pass `names`, or `humopsNetns: true` when nothing else runs on the machine.
  */
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import { isHumopsName } from "../../schemas/host-names.js";
 import { mountedNetnsEntries } from "../../node-agent/host/netns-mounts.js";
@@ -50,7 +50,7 @@ export interface LeakOptions {
   readonly names?: readonly string[];
 }
 
-const root = new ZxRunner();
+const root = new SpawnRunner();
 
 /** Parses `ip netns list` output (`name` or `name (id: 3)` per line). */
 export function parseNetnsList(stdout: string): string[] {

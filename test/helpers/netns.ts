@@ -5,7 +5,7 @@
  * namespace never holds, even briefly, an object of ours. Everything is deleted by `cleanup()`,
  * and by an exit handler if the test dies first.
  */
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import type { RunResult } from "../../node-agent/host/host-runner.js";
 import { testTag } from "./test-tag.js";
@@ -15,7 +15,7 @@ export { snapshotHost, findLeaks, assertNoLeaks, HostLeakError } from "./leak-gu
 export type { HostSnapshot, Leak, LeakOptions } from "./leak-guard.js";
 export { testTag } from "./test-tag.js";
 
-const root = new ZxRunner();
+const root = new SpawnRunner();
 
 /** A fake node: one network namespace, with a runner that executes inside it. */
 export interface NodeHandle {
@@ -24,7 +24,7 @@ export interface NodeHandle {
   /** The real namespace name (`${tag}-node1`). */
   readonly netns: string;
   /** A HostRunner running every command inside the namespace: hand it to the code under test. */
-  readonly runner: ZxRunner;
+  readonly runner: SpawnRunner;
   /** Underlay interfaces added by linkNodes/createTopology: device name and `addr/prefix`. */
   readonly underlay: Array<{ dev: string; cidr: string }>;
   /** Runs argv inside the namespace; a non-zero exit is data. */
@@ -64,7 +64,7 @@ export async function createNode(name: string): Promise<NodeHandle> {
   const netns = netnsNameFor(name);
   await runChecked(root, { argv: ["ip", "netns", "add", netns] });
   const release = onExitCleanup(() => deleteNetnsSync(netns), { leakName: `netns ${netns}` });
-  const runner = new ZxRunner({ netns });
+  const runner = new SpawnRunner({ netns });
   let done = false;
   const node: NodeHandle = {
     name,

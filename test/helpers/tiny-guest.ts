@@ -29,7 +29,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ZxRunner } from "../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../node-agent/host/host-runner.js";
 import { cpioNewc } from "./initramfs.js";
 import type { CpioEntry } from "./initramfs.js";
@@ -176,7 +176,7 @@ export async function buildTinyGuest(opts: { cacheDir?: string; ignorePowerButto
 }
 
 async function makeBootDisk(work: string, kver: string): Promise<void> {
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   const raw = join(work, "disk.raw");
   await runChecked(r, { argv: ["truncate", "-s", "48M", raw] });
   await runChecked(r, { argv: ["mkfs.vfat", "-n", "HUMOPSGUEST", raw] });

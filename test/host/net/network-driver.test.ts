@@ -6,14 +6,14 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import { NetworkDriver } from "../../../node-agent/net/network-driver.js";
 import { assertNoLeaks, createNode, createTopology, snapshotHost } from "../../helpers/netns.js";
 import type { HostSnapshot, NodeHandle, Topology } from "../../helpers/netns.js";
 import { driverContext, natRules, networkCommand } from "./net-fixture.js";
 
-const root = new ZxRunner();
+const root = new SpawnRunner();
 const d = new NetworkDriver();
 
 interface Ctx {

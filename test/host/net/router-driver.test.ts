@@ -6,7 +6,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import { NetworkDriver } from "../../../node-agent/net/network-driver.js";
 import { RouterDriver } from "../../../node-agent/net/router-driver.js";
@@ -16,7 +16,7 @@ import type { HostSnapshot, NodeHandle } from "../../helpers/netns.js";
 import { deleteNetnsSync, onExitCleanup } from "../../helpers/exit-cleanup.js";
 import { askEcho, driverContext, GROUP, natRules, networkCommand, routerCommand, startEcho } from "./net-fixture.js";
 
-const root = new ZxRunner();
+const root = new SpawnRunner();
 const net1 = networkCommand("net1", { type: "Bridge", vni: "1", cidr: "198.19.0.0/24" });
 const spec = {
   externalGateway: "203.0.113.254",

@@ -2,19 +2,19 @@
  * The VLAN part of the network driver tests, run inside a guest with Debian's kernel (802.1Q as
  * module 8021q) by vlan-real-kernel.test.ts; not a test file itself (this machine's kernel has
  * no 802.1Q). Two namespace "nodes" joined by a veth underlay (ul0), each applying VLAN network
- * id 100 on ul0 with the product's NetworkDriver and ZxRunner, a probe namespace "VM" plugged
+ * id 100 on ul0 with the product's NetworkDriver and SpawnRunner, a probe namespace "VM" plugged
  * into each bridge by a veth (standing in for the tap), ping across, a VLAN id mismatch that
  * must not pass traffic, then removal. Prints one `ok NAME` or `not ok NAME: DETAIL` line per
  * assertion and `vlan-inner: done N failed` last; exits 1 when anything failed.
  */
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import { NetworkDriver } from "../../../node-agent/net/network-driver.js";
 import { createNode, linkNodes } from "../../helpers/netns.js";
 import type { NodeHandle } from "../../helpers/netns.js";
 import { driverContext, networkCommand } from "./net-fixture.js";
 
-const root = new ZxRunner();
+const root = new SpawnRunner();
 const d = new NetworkDriver();
 const env = { vlan: { devName: "ul0" } };
 let failed = 0;

@@ -15,7 +15,7 @@ import { PassThrough } from "node:stream";
 import { pino } from "pino";
 import { runNodectl } from "../../../cmd/nodectl/program.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
@@ -57,7 +57,7 @@ T.before(async (c) => {
   c.dir = mkdtempSync(join(tmpdir(), "hmcon-"));
   const dataDir = join(c.dir, "data");
   c.config = writeConfig(c.dir, dataDir, "nats://127.0.0.1:1");
-  const runner = new ZxRunner();
+  const runner = new SpawnRunner();
   c.ctx = { runner, log: pino({ level: "silent" }), signal: new AbortController().signal, node: { nodeName: "n1", address: "198.18.9.1", dataDir, blockStorageDir: c.dir, imageDir: c.dir } };
   const disk = join(c.dir, "bs1.qcow2");
   await runChecked(runner, { argv: ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", guest.diskPath, disk] });

@@ -1,5 +1,5 @@
 /**
- * Shared setup of the storage host tests: a node environment in a temp dir, a real ZxRunner,
+ * Shared setup of the storage host tests: a node environment in a temp dir, a real SpawnRunner,
  * a silent logger, commands for disks and entities, and a qemu process that holds a disk
  * open (as a running VM does). Test infrastructure: spawns qemu directly with an argv array.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { DriverContext, NodeEnvironment } from "../../../node-agent/driver.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import type { ResourceCommand } from "../../../schemas/protocol-types.js";
 import { onExitCleanup } from "../../helpers/exit-cleanup.js";
 import { findExecutable, stopProcess } from "../../helpers/process-control.js";
@@ -24,7 +24,7 @@ export function makeEnv(nodeName: string, ceph?: NodeEnvironment["ceph"]): NodeE
 
 /** A driver context on the real host. */
 export function makeCtx(node: NodeEnvironment): DriverContext {
-  return { runner: new ZxRunner(), log: pino({ level: "silent" }), signal: new AbortController().signal, node };
+  return { runner: new SpawnRunner(), log: pino({ level: "silent" }), signal: new AbortController().signal, node };
 }
 
 /** A blockstorage command in group1/ns1. */

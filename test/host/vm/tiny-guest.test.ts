@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 
 const guest = suite("tiny guest");
@@ -44,7 +44,7 @@ function qmp(sock: string, command: string): Promise<void> {
 guest("boots, applies network-config by MAC, and shuts down on the power button", async () => {
   const g = await buildTinyGuest();
   const dir = mkdtempSync(join(tmpdir(), "humops-tg-"));
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   let pid: number | undefined;
   try {
     mkdirSync(join(dir, "seed"));

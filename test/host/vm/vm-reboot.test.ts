@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { buildTinyGuest } from "../../helpers/tiny-guest.js";
 import { assertNoLeaks, snapshotHost } from "../../helpers/netns.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
 import type { DriverContext, ResourceCommand } from "../../../node-agent/driver.js";
@@ -34,7 +34,7 @@ const count = (text: string, line: string): number => text.split(line).length - 
 async function withVm(ignorePowerButton: boolean, body: (o: { apply: (requestedAt: string, generation: number, driver?: VmDriver) => ReturnType<VmDriver["apply"]>; log: () => string; driver: VmDriver }) => Promise<void>): Promise<void> {
   const guest = await buildTinyGuest({ ignorePowerButton });
   const dataDir = mkdtempSync(join(tmpdir(), "hmrb-"));
-  const runner = new ZxRunner();
+  const runner = new SpawnRunner();
   const ctx: DriverContext = {
     runner,
     log: pino({ level: "silent" }),

@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { NatsAgentBus } from "../../../node-agent/bus/nats-agent-bus.js";
 import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { isAlive } from "../../../node-agent/host/process-liveness.js";
 import { VmDriver } from "../../../node-agent/vm/vm-driver.js";
 import { startControllerService, type ControllerService } from "../../../reconciler/controller/service.js";
@@ -97,7 +97,7 @@ T.after(async (ctx) => {
   await ctx.agent?.stop();
   const vm = new VmDriver({ accelerator: "tcg", powerOffTimeoutMs: 1000 });
   const cmd = { key: `systemv0/virtualmachine/${GROUP}/ns1/vm1`, apiType: "systemv0/virtualmachine", id: "vm1", group: GROUP, namespace: "ns1", annotations: {}, spec: {}, generation: 1, context: {} } as const;
-  await vm.remove(cmd, { runner: new ZxRunner(), log: captureLog().log, signal: new AbortController().signal, node: { nodeName: "n1", address: "198.18.0.1", dataDir: ctx.dir, blockStorageDir: ctx.dir, imageDir: ctx.dir } }).catch(() => undefined);
+  await vm.remove(cmd, { runner: new SpawnRunner(), log: captureLog().log, signal: new AbortController().signal, node: { nodeName: "n1", address: "198.18.0.1", dataDir: ctx.dir, blockStorageDir: ctx.dir, imageDir: ctx.dir } }).catch(() => undefined);
   await ctx.nats?.stop();
   await ctx.repo?.cleanup();
   await rm(ctx.dir, { recursive: true, force: true });
@@ -113,7 +113,7 @@ T("a new value reboots the VM in place; the status shows it; a restarted control
   };
   const bus = await NatsAgentBus.connect({ servers: ctx.nats.url, node: "n1", log });
   const driver = new VmDriver({ accelerator: "tcg", powerOffTimeoutMs: 2000 });
-  ctx.agent = await startAgent({ config, bus, drivers: [driver], runner: new ZxRunner(), log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
+  ctx.agent = await startAgent({ config, bus, drivers: [driver], runner: new SpawnRunner(), log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
   ctx.service = await startController(ctx);
 
   const first = await statusWhen(ctx, "vm1 running with r1 handled", (s) => s["details"]?.["lastHandledRestartRequestedAt"] === "r1");

@@ -1,7 +1,7 @@
 // Issue #11: `humops up` printed "MaxListenersExceededWarning: 11 abort listeners added to
 // [AbortSignal]". The agent hands one agent-wide signal to every driver; zx and child_process
 // each add a listener per running host command. These tests run many real commands at once
-// through the real ZxRunner (and the executor) and check that the agent-wide signal keeps at
+// through the real SpawnRunner (and the executor) and check that the agent-wide signal keeps at
 // most one listener, none after, that no warning is printed, and that an abort still stops them.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -17,7 +17,7 @@ import { ResultCache } from "../../../node-agent/agent/result-cache.js";
 import { StateStore } from "../../../node-agent/agent/state-store.js";
 import type { DriverContext, ResourceDriver } from "../../../node-agent/driver.js";
 import { runChecked } from "../../../node-agent/host/host-runner.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 
 const log = pino({ level: "silent" });
 const N = 50;
@@ -66,7 +66,7 @@ L.after.each(async (ctx) => {
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 function executor(dir: string, driver: ResourceDriver, signal: AbortSignal): CommandExecutor {
-  const runner = new ZxRunner();
+  const runner = new SpawnRunner();
   return new CommandExecutor({
     drivers: [driver], journal: new Journal({ path: join(dir, "journal.jsonl"), maxBytes: 1024 * 1024, log }), results: new ResultCache(),
     state: new StateStore(join(dir, "state"), log), context: (l) => ({ runner, log: l, signal, node: { nodeName: "n1", address: "198.18.0.1", dataDir: dir, blockStorageDir: dir, imageDir: dir } }),
@@ -74,7 +74,7 @@ function executor(dir: string, driver: ResourceDriver, signal: AbortSignal): Com
   });
 }
 
-L("50 commands at once through the executor and the real ZxRunner: one listener on the agent-wide signal, none after, no warning", async (ctx) => {
+L("50 commands at once through the executor and the real SpawnRunner: one listener on the agent-wide signal, none after, no warning", async (ctx) => {
   const agentWide = new AbortController();
   const baseline = getEventListeners(agentWide.signal, "abort").length;
   const peak: Probe = { max: 0, started: 0, signal: agentWide.signal };
@@ -88,9 +88,9 @@ L("50 commands at once through the executor and the real ZxRunner: one listener 
   assert.equal(ctx.warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message), []);
 });
 
-L("50 host commands at once on one signal through the ZxRunner: one listener while they run, none after", async (ctx) => {
+L("50 host commands at once on one signal through the SpawnRunner: one listener while they run, none after", async (ctx) => {
   const ac = new AbortController();
-  const runner = new ZxRunner();
+  const runner = new SpawnRunner();
   const runs = Array.from({ length: N }, () => runner.run({ argv: ["sleep", "0.2"] }, { signal: ac.signal }));
   assert.is(getEventListeners(ac.signal, "abort").length, 1);
   const out = await Promise.all(runs);

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
-import { ZxRunner } from "../../../node-agent/host/zx-runner.js";
+import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { TimeoutRunner } from "../../../node-agent/diag/timeout-runner.js";
 
 const T = suite("TimeoutRunner");
@@ -16,7 +16,7 @@ T("adds the default timeout only where a command has none", async () => {
 
 T("a hanging host command is cut off (real process)", async () => {
   const started = performance.now();
-  const res = await new TimeoutRunner(new ZxRunner(), 300).run({ argv: ["sleep", "30"] });
+  const res = await new TimeoutRunner(new SpawnRunner(), 300).run({ argv: ["sleep", "30"] });
   assert.ok(performance.now() - started < 5000, "returned long before the sleep would end");
   assert.is.not(res.exitCode, 0);
 });

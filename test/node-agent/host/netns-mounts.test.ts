@@ -36,10 +36,10 @@ M("every mount namespace is read once, through any of its processes; a vanished 
 });
 
 M("on this machine, a namespace made by ip netns add in this mount namespace is held", async () => {
-  const { ZxRunner } = await import("../../../node-agent/host/zx-runner.js");
+  const { SpawnRunner } = await import("../../../node-agent/host/spawn-runner.js");
   const { runChecked } = await import("../../../node-agent/host/host-runner.js");
   const { testTag } = await import("../../helpers/test-tag.js");
-  const r = new ZxRunner();
+  const r = new SpawnRunner();
   const name = `${testTag()}-held`;
   await runChecked(r, { argv: ["ip", "netns", "add", name] });
   try {

@@ -82,8 +82,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       inv.soon(o.inventoryDebounceMs ?? 200);
     },
   });
-  await o.bus.register(registration(o, accelerator));
+  // Serve before registering: the node turns ready with its registration, and a controller that
+  // sends the moment it sees it ready must find a subscriber (not "no agent serves node").
   await o.bus.serveCommands(env.nodeName, (cmd) => ((lastCommandAt = new Date()), executor.execute(cmd)));
+  await o.bus.register(registration(o, accelerator));
   const beat = startHeartbeat(o.bus, env.nodeName, log, () => epochs.newest);
   inv.start(o.config.resyncIntervalMs);
   log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");

@@ -197,4 +197,19 @@ A("stop: the node leaves (not ready) and stops serving", async (ctx) => {
   assert.is((await ctx.bus.nodes())[0]?.ready, true);
 });
 
+A("the node is ready only once its commands are served: a command sent the moment it turns ready is taken", async (ctx) => {
+  await ctx.agent.stop();
+  const calls: string[] = [];
+  const inner = ctx.bus.connectAgent();
+  const bus = new Proxy(inner, {
+    get: (t, p, r) => {
+      const v = Reflect.get(t, p, r) as unknown;
+      return typeof v === "function" ? (...args: unknown[]) => (calls.push(String(p)), (v as (...a: unknown[]) => unknown).apply(t, args)) : v;
+    },
+  });
+  ctx.agent = await startAgent({ config: settings(ctx.dir), bus, drivers: [ctx.net], runner: ctx.runner, log, accelerator: { accelerator: "tcg", reason: "test" } });
+  const served = calls.indexOf("serveCommands");
+  assert.ok(served >= 0 && served < calls.indexOf("register"), calls.join(","));
+});
+
 A.run();

@@ -24,17 +24,9 @@ import { VmDriver } from "../node-agent/vm/vm-driver.js";
 import type { ResourceCommand } from "../node-agent/driver.js";
 import { addNetworkBridge, makeSshKey, sshArgv, vmDiskAndContext } from "../test/helpers/vm-node.js";
 import { reportFigures, type Figure } from "./lib/report.js";
+import { markPhases } from "./lib/guest-markers.js";
 
 const FLAVOURS = (process.env["GUEST_FLAVOURS"] ?? "ifupdown,netplan").split(",") as DebianGuestFlavour[];
-const MARKERS: readonly [string, RegExp][] = [
-  ["kernel", /Linux version \d/],
-  ["userspace", /systemd\[1\]/],
-  ["cloud-init init-local", /Cloud-init v\. \S+ running 'init-local'/],
-  ["cloud-init init", /Cloud-init v\. \S+ running 'init' /],
-  ["cloud-init modules:config", /Cloud-init v\. \S+ running 'modules:config'/],
-  ["cloud-init modules:final", /Cloud-init v\. \S+ running 'modules:final'/],
-  ["cloud-init finished", /Cloud-init v\. \S+ finished at/],
-];
 
 async function bootOnce(flavour: DebianGuestFlavour): Promise<Record<string, number>> {
   const t: Record<string, number> = {};
@@ -66,7 +58,7 @@ async function bootOnce(flavour: DebianGuestFlavour): Promise<Record<string, num
     let lastSsh = 0;
     while (since() < 900) {
       const log = existsSync(consoleLog) ? readFileSync(consoleLog, "latin1") : "";
-      for (const [name, re] of MARKERS) if (t[name] === undefined && re.test(log)) t[name] = since();
+      markPhases(t, log, since());
       if (t["first SSH login"] === undefined && since() - lastSsh >= 1) {
         lastSsh = since();
         const r = await node.exec(sshArgv(key, "bench@198.18.21.5", "true", 2));

@@ -42,20 +42,30 @@ const meta = (apiType: string, id: string, group?: string, ns?: string, annotati
   ].join("\n");
 
 /** A disk on `node`: from HTTP `url`, or from image `image`:latest; Local unless `ceph`. */
-export function disk(group: string, id: string, node: string, from: ({ url: string } | { image: string }) & { ceph?: boolean }): string {
+export function disk(group: string, id: string, node: string, from: ({ url: string } | { image: string }) & { ceph?: boolean; size?: string }): string {
   const source = "url" in from ? ["    type: HTTP", "    http:", `      url: ${from.url}`] : ["    type: BaseImage", "    baseImage:", `      imageName: ${from.image}`, "      tag: latest"];
   const ann = { "blockstoragev0/node_name": node, "blockstoragev0/type": from.ceph ? "Ceph" : "Local" };
-  return [meta("systemv0/blockstorage", id, group, "ns1", ann), "spec:", "  requestSize: 64M", "  limitSize: 64M", "  from:", ...source, ""].join("\n");
+  const size = from.size ?? "64M";
+  return [meta("systemv0/blockstorage", id, group, "ns1", ann), "spec:", `  requestSize: ${size}`, `  limitSize: ${size}`, "  from:", ...source, ""].join("\n");
+}
+
+/** How a VM logs its user in: the name and the public keys (default `e2e` with none). */
+export interface LoginUser {
+  readonly username: string;
+  readonly sshAuthorizedKeys: readonly string[];
 }
 
 /** A VM on `node` with one disk and one NIC on net1 at `address`, pinging `peer` when given. */
-export function vm(group: string, o: { id: string; node: string; disk: string; address: string; peer?: string; power: string; memory?: string }): string {
+export function vm(group: string, o: { id: string; node: string; disk: string; address: string; peer?: string; power: string; memory?: string; vcpus?: string; hostname?: string; user?: LoginUser }): string {
   const mem = o.memory ?? "128M";
+  const cpus = o.vcpus ?? "1000m";
+  const user = o.user ?? { username: "e2e", sshAuthorizedKeys: [] };
   return [
     meta("systemv0/virtualmachine", o.id, group, "ns1", { "virtualmachinev0/node_name": o.node }),
     "spec:",
-    "  requestVcpus: 1000m",
-    "  limitVcpus: 1000m",
+    ...(o.hostname ? [`  hostname: ${o.hostname}`] : []),
+    `  requestVcpus: ${cpus}`,
+    `  limitVcpus: ${cpus}`,
     `  requestMemory: ${mem}`,
     `  limitMemory: ${mem}`,
     "  blockStorageIDs:",
@@ -67,7 +77,8 @@ export function vm(group: string, o: { id: string; node: string; disk: string; a
     ...(o.peer ? ["      nameservers:", `        - ${o.peer}`] : []),
     `  actionState: ${o.power}`,
     "  loginUsers:",
-    "    - username: e2e",
+    `    - username: ${user.username}`,
+    ...(user.sshAuthorizedKeys.length ? ["      sshAuthorizedKeys:", ...user.sshAuthorizedKeys.map((k) => `        - "${k}"`)] : []),
     "",
   ].join("\n");
 }
@@ -151,5 +162,34 @@ export function scenarioFiles(o: ScenarioOptions): Record<string, string> {
           "70-ceph.yaml": [disk(g, "diskc", "node1", { url: o.imageUrl, ceph: true }), "---", vm(g, { id: "vmc", node: "node2", disk: "diskc", address: NET.vmC, peer: NET.vmA, power: power("vmc") })].join("\n"),
         }
       : {}),
+  };
+}
+
+/** The Debian scenario's knobs (issue #12). */
+export interface DebianScenarioOptions {
+  readonly group: string;
+  /** Where the nodes fetch the Debian cloud image (qcow2). */
+  readonly imageUrl: string;
+  readonly externalBridge: string;
+  readonly user: LoginUser;
+  /** The node the VM and its disk are on; the router is on node1. */
+  readonly vmNode: string;
+}
+
+/** The VM's hostname in the Debian scenario. */
+export const DEBIAN_HOSTNAME = "web-01";
+
+/**
+ * A stock Debian cloud guest as a user declares it (issue #12): the VXLAN network, the router on
+ * node1 binding the external IP to the VM's address, a 3 GiB disk on `vmNode` downloaded over
+ * HTTP from the image, and VM `web` on `vmNode` with a hostname and a login user with a key.
+ */
+export function debianFiles(o: DebianScenarioOptions): Record<string, string> {
+  const g = o.group;
+  return {
+    ...baseFiles(g, "4200"),
+    ...externalFiles(o),
+    "40-disk.yaml": disk(g, "webdisk", o.vmNode, { url: o.imageUrl, size: "3G" }),
+    "60-web.yaml": vm(g, { id: "web", node: o.vmNode, disk: "webdisk", address: NET.vmA, peer: NET.gateway, power: "PowerOn", memory: "1G", vcpus: "2000m", hostname: DEBIAN_HOSTNAME, user: o.user }),
   };
 }

@@ -1,97 +1,145 @@
 /**
- * The controller loop: runs reconcile rounds one at a time, triggered by the git poll
- * (jittered), the webhook, the file-system watcher, bus events (node up/down, inventory,
- * reconnect) and its own requeues (backoff, waiting). Triggers that arrive during a round are
- * coalesced into one more round. A failed round (git or NATS unreachable) backs off and
- * retries; the loop never exits on its own.
+ * The controller loop (issue #11): a sync reads the latest desired and observed state
+ * (read-world.ts) whenever something may have changed it (the git poll with jitter, the
+ * webhook, the file-system watcher, bus events: node up/down, inventory, reconnect) and
+ * enqueues every (resource, node) key that needs work; a work queue (work-queue.ts) runs one
+ * reconcile per key at a time on a bounded pool of workers (reconcile-key.ts). Syncs never wait
+ * for work: a push is read and its first command sent while other keys' commands are in flight.
+ * Syncs run one at a time; triggers during one coalesce into one more. A failed sync (git or NATS
+ * unreachable) backs off and retries; the loop never exits on its own.
+ *
+ * Status: built from the latest facts when the work settles (nothing in flight or ready to run;
+ * that moment is a "round" for `onRound`) and, while an operation has run for a while, every
+ * 2 s; written through the debouncer (status-debouncer.ts): at most one commit per 2 s, none
+ * when nothing changed.
  */
 import type { Logger } from "pino";
+import type { ResourceKey } from "../../schemas/kinds.js";
 import type { LoadResult } from "../manifest/types.js";
+import { renderStatusFiles } from "../status/render-status.js";
+import type { ClusterStatus } from "../status/types.js";
 import { RateLimiter } from "./backoff.js";
+import { buildStatus } from "./build-status.js";
 import { ControllerState } from "./controller-state.js";
+import type { ItemOutcome } from "./execute-work.js";
+import { PlacementClaims } from "./placement-claims.js";
 import type { ControllerDeps, ControllerOptions } from "./ports.js";
-import { reconcileRound, type RoundReport } from "./reconcile-round.js";
+import { poolUsageDetails } from "./pool-usage.js";
+import { readWorld, type World } from "./read-world.js";
+import { reconcileKey, type KeyContext } from "./reconcile-key.js";
+import type { RoundContext, RoundReport } from "./reconcile-round.js";
+import { StatusDebouncer, type StatusWriteResult } from "./status-debouncer.js";
+import { WorkQueue } from "./work-queue.js";
 
-const DEFAULTS = { pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000 };
+const DEFAULTS = {
+  pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000,
+  workers: 128, statusIntervalMs: 2_000, progressAfterMs: 5_000,
+};
 
-/** Runs the reconcile loop; see the file header. */
+/** Runs the loop; see the file header. */
 export class Controller {
   readonly state: ControllerState;
   private readonly deps: ControllerDeps;
   private readonly opts: typeof DEFAULTS;
-  private readonly downloadToken: string | undefined;
   private readonly log: Logger;
-  private readonly limiter: RateLimiter;
   private readonly abort = new AbortController();
   private readonly loads = new Map<string, Promise<LoadResult>>();
-  private running: Promise<void> | undefined;
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly claims = new PlacementClaims();
+  private readonly outcomes = new Map<string, ItemOutcome>();
+  private readonly waiters = new Map<ResourceKey, Set<string>>();
+  private readonly queue: WorkQueue<string>;
+  private readonly debouncer: StatusDebouncer;
+  private readonly roundCtx: RoundContext;
+  private readonly keyCtx: KeyContext;
+  private world: World | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncDirty = false;
+  /** True while a sync reads and plans: the work is not settled while a newer world may come. */
+  private inSync = false;
+  private syncFailures = 0;
+  private syncs = 0;
+  private sentSinceReport = 0;
+  private settleQueued = false;
+  private retryTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
-  private roundFailures = 0;
-  private rounds = 0;
   private readonly listeners = new Set<(r: RoundReport) => void>();
 
   constructor(deps: ControllerDeps, opts: ControllerOptions = {}) {
     this.deps = deps;
     const { downloadToken, ...rest } = opts;
     this.opts = { ...DEFAULTS, ...rest };
-    this.downloadToken = downloadToken;
     this.log = deps.log.child({ component: "controller" });
     this.state = new ControllerState({ backoffBaseMs: this.opts.backoffBaseMs, backoffMaxMs: this.opts.backoffMaxMs });
-    this.limiter = new RateLimiter({ perSecond: this.opts.commandsPerSecond, burst: this.opts.commandsPerSecond * 2 });
+    const limiter = new RateLimiter({ perSecond: this.opts.commandsPerSecond, burst: this.opts.commandsPerSecond * 2 });
+    this.roundCtx = {
+      deps, state: this.state, limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs,
+      ...(downloadToken !== undefined ? { downloadToken } : {}), loadCached: (c) => this.loadCached(c), log: this.log,
+    };
+    this.keyCtx = {
+      ctx: this.roundCtx, world: () => this.world, claims: this.claims, outcomes: this.outcomes, waiters: this.waiters,
+      wake: (key) => this.wake(key), sent: () => void this.sentSinceReport++,
+    };
+    this.queue = new WorkQueue<string>({
+      reconcile: (id, signal) => reconcileKey(this.keyCtx, id, signal),
+      workers: this.opts.workers,
+      backoff: { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs },
+      // Reconciles that send nothing are cheap: the command rate (RateLimiter) is the tighter bound.
+      rate: { perSecond: this.opts.commandsPerSecond * 4, burst: this.opts.commandsPerSecond * 8 },
+      onError: (id, err, retryInMs) => this.log.debug({ item: id, err, retryInMs }, "reconcile backs off"),
+      onIdle: () => this.settleSoon(),
+    });
+    this.debouncer = new StatusDebouncer({
+      write: (files, message) => deps.status.write(files, message),
+      minIntervalMs: this.opts.statusIntervalMs,
+      onError: (err, retryInMs) => this.log.warn({ err, retryInMs }, "status write failed"),
+    });
   }
 
-  /** Starts watching the bus and polling; runs a first round at once. */
+  /** Starts watching the bus and polling; syncs at once. */
   start(): void {
     this.unwatch = this.deps.bus.watch((e) => this.trigger(`bus:${e.type}`));
     this.schedulePoll();
     this.trigger("start");
   }
 
-  /** Calls `fn` after every round (tests, `humops up` progress); returns an unsubscribe function. */
+  /** Calls `fn` each time the work settles (tests, `humops up` progress); returns an unsubscribe function. */
   onRound(fn: (r: RoundReport) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  /** Asks for a round as soon as possible (coalesced with one already asked for). */
+  /** Asks for a sync as soon as possible (coalesced with one already asked for). */
   trigger(why: string): void {
     if (this.abort.signal.aborted) return;
-    this.log.debug({ why }, "round requested");
-    this.dirty = true;
-    this.running ??= this.loop().finally(() => (this.running = undefined));
+    this.log.debug({ why }, "sync requested");
+    this.syncDirty = true;
+    this.syncing ??= this.syncLoop().finally(() => (this.syncing = undefined));
   }
 
-  /** Stops the loop, aborting a round in progress, and waits for it. */
+  /** Stops: aborts the reconciles in flight, waits for them and the sync, writes the latest status. */
   async stop(): Promise<void> {
     this.abort.abort(new Error("controller stopping"));
-    clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     clearTimeout(this.pollTimer);
+    clearTimeout(this.progressTimer);
     this.unwatch?.();
-    await this.running?.catch(() => undefined);
+    await this.queue.shutdown(this.abort.signal.reason);
+    await this.syncing?.catch(() => undefined);
+    if (this.world !== undefined) void this.publishStatus(this.world);
+    await this.debouncer.stop();
   }
 
   private schedulePoll(): void {
     if (this.opts.pollIntervalMs <= 0) return;
+    // The periodic full resync, jittered +-10% so controllers and nodes do not beat together.
     const jitter = this.opts.pollIntervalMs * (0.9 + Math.random() * 0.2);
     this.pollTimer = setTimeout(() => {
       this.trigger("poll");
       this.schedulePoll();
     }, jitter);
     this.pollTimer.unref?.();
-  }
-
-  private async loop(): Promise<void> {
-    while (this.dirty && !this.abort.signal.aborted) {
-      this.dirty = false;
-      clearTimeout(this.timer);
-      const after = await this.runRound();
-      if (after !== undefined && !this.abort.signal.aborted) {
-        this.timer = setTimeout(() => this.trigger("requeue"), after);
-      }
-    }
   }
 
   private loadCached(commit: string): Promise<LoadResult> {
@@ -105,34 +153,123 @@ export class Controller {
     return p;
   }
 
-  /** Runs one round; returns when to come back on its own. */
-  private async runRound(): Promise<number | undefined> {
+  private async syncLoop(): Promise<void> {
+    while (this.syncDirty && !this.abort.signal.aborted) {
+      this.syncDirty = false;
+      clearTimeout(this.retryTimer);
+      await this.sync();
+    }
+  }
+
+  private async sync(): Promise<void> {
+    this.inSync = true;
     const t0 = performance.now();
-    const log = this.log.child({ reconcileId: ++this.rounds });
-    const ctx = {
-      deps: this.deps,
-      state: this.state,
-      limiter: this.limiter,
-      commandTimeoutMs: this.opts.commandTimeoutMs,
-      inventoryGraceMs: this.opts.inventoryGraceMs,
-      ...(this.downloadToken !== undefined ? { downloadToken: this.downloadToken } : {}),
-      loadCached: (c: string) => this.loadCached(c),
-      log,
-    };
+    const log = this.log.child({ reconcileId: ++this.syncs });
     try {
-      const report = await reconcileRound(ctx, this.abort.signal);
-      this.roundFailures = 0;
+      const world = await readWorld({ deps: this.deps, state: this.state, claims: this.claims, inventoryGraceMs: this.opts.inventoryGraceMs, loadCached: (c) => this.loadCached(c) });
+      if (this.abort.signal.aborted) return;
+      this.install(world);
+      this.syncFailures = 0;
       this.deps.metrics?.roundDone?.((performance.now() - t0) / 1000, "ok");
-      log.info({ revision: report.commit, commandsSent: report.commandsSent, notReady: report.notReady, statusChanged: report.statusChanged }, "round done");
-      for (const l of this.listeners) l(report);
-      return report.requeueAfterMs;
+      log.debug({ revision: world.commit, items: world.items.size }, "synced");
     } catch (e: unknown) {
       this.deps.metrics?.roundDone?.((performance.now() - t0) / 1000, "error");
-      if (this.abort.signal.aborted) return undefined;
-      this.roundFailures++;
-      const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.roundFailures - 1));
+      if (this.abort.signal.aborted) return;
+      this.syncFailures++;
+      const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.syncFailures - 1));
       log.warn({ err: e, retryInMs: delay }, "round failed");
-      return delay;
+      this.retryTimer = setTimeout(() => this.trigger("retry"), delay);
+    } finally {
+      this.inSync = false;
+      // Each sync may settle the work, even when triggers keep coming (a webhook storm must not starve the rounds).
+      this.settleSoon();
     }
+  }
+
+  /** Makes `world` the latest and enqueues every key that needs work (a new desired state ends its backoff). */
+  private install(world: World): void {
+    const before = this.world;
+    this.world = world;
+    this.waiters.clear();
+    // The statuses follow every sync (generations, incarnations and placements read them); they are written when the work settles.
+    this.buildLatestStatus(world);
+    for (const [id, item] of world.items) {
+      const was = before?.items.get(id);
+      if (world.minted.has(item.key) || (was !== undefined && (was.generation !== item.generation || was.op !== item.op))) this.queue.forget(id);
+      this.queue.add(id);
+    }
+    const s = this.queue.stats();
+    this.deps.metrics?.queueDepth?.(s.ready + s.active + s.delayed);
+    this.tickProgress();
+  }
+
+  private wake(key: ResourceKey): void {
+    const ids = this.waiters.get(key);
+    if (ids === undefined) return;
+    this.waiters.delete(key);
+    for (const id of ids) this.queue.add(id);
+  }
+
+  /** While work runs, refreshes the status every interval once an operation has run for `progressAfterMs`. */
+  private tickProgress(): void {
+    if (this.progressTimer !== undefined || this.queue.isIdle() || this.abort.signal.aborted) return;
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      const since = this.queue.oldestActiveSince();
+      if (this.world !== undefined && since !== undefined && Date.now() - since >= this.opts.progressAfterMs) void this.publishStatus(this.world);
+      this.tickProgress();
+    }, this.opts.statusIntervalMs);
+    this.progressTimer.unref?.();
+  }
+
+  private settleSoon(): void {
+    if (this.settleQueued) return;
+    this.settleQueued = true;
+    queueMicrotask(() => {
+      this.settleQueued = false;
+      const w = this.world;
+      if (w === undefined || this.inSync || !this.queue.isIdle() || this.abort.signal.aborted) return;
+      this.report(w);
+    });
+  }
+
+  /** The work settled: status from the latest facts, then a RoundReport once it is written. */
+  private report(w: World): void {
+    const commandsSent = this.sentSinceReport;
+    this.sentSinceReport = 0;
+    const requeueAfterMs = this.queue.nextDelayedInMs();
+    const { notReady, written } = this.publishStatus(w);
+    void written.then((res) => {
+      this.log.info({ revision: w.commit, commandsSent, notReady, statusChanged: res.changed }, "round done");
+      const r: RoundReport = { commit: w.commit, commandsSent, statusCommit: res.commit, statusChanged: res.changed, notReady, requeueAfterMs };
+      for (const l of this.listeners) l(r);
+    });
+  }
+
+  /** Builds the status of everything from the latest facts; the controller's statuses become it. */
+  private buildLatestStatus(w: World): ClusterStatus {
+    const { state, deps } = this;
+    const status = buildStatus({
+      commit: w.commit, now: deps.now?.() ?? new Date(), load: w.load, generations: w.generations, specHashes: w.hashes, incarnations: w.incarnations, placement: w.placement,
+      observed: w.observed, outcomes: this.outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
+      nodes: w.nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(w.load.resources),
+    });
+    state.statuses = new Map(status.resources);
+    state.nodes = new Map(status.nodes);
+    return status;
+  }
+
+  /** Builds the status and offers it to the debouncer. */
+  private publishStatus(w: World): { notReady: number; written: Promise<StatusWriteResult> } {
+    const { state, deps } = this;
+    const status = this.buildLatestStatus(w);
+    // An outcome is shown once; the status keeps its condition afterwards (build-status.ts reads `previous`).
+    for (const id of [...this.outcomes.keys()]) if (!w.items.has(id) && !this.queue.isActive(id)) this.outcomes.delete(id);
+    const notReady = [...status.resources.values()].filter((r) => !r.ready).length;
+    const message = `humops status: ${status.resources.size - notReady} ready, ${notReady} not ready\n\nManifests-Commit: ${w.commit}\n`;
+    deps.metrics?.appliedCommit?.(w.commit);
+    const written = this.debouncer.offer(renderStatusFiles(status, state.renderCache), message);
+    void written.then((res) => res.changed && this.log.info({ statusCommit: res.commit, notReady }, "status committed"));
+    return { notReady, written };
   }
 }

@@ -49,4 +49,10 @@ export interface ControllerOptions {
    * presents it). Without one, a BaseImage disk on another node than its entity cannot be built.
    */
   readonly downloadToken?: string;
+  /** Reconciles in flight at most (issue #11). A worker awaits its command's reply, so this bounds commands in flight too. Default 128. */
+  readonly workers?: number;
+  /** Least time between two status commits while things change. Default 2 s. */
+  readonly statusIntervalMs?: number;
+  /** While work runs, the status is refreshed (every statusIntervalMs) once a reconcile has been in flight this long. Default 5 s. */
+  readonly progressAfterMs?: number;
 }

@@ -18,7 +18,7 @@ import { parse } from "yaml";
 import { createNode, createTopology, type NodeHandle, type Topology } from "./netns.js";
 import { startNats, type NatsServer } from "./nats-server.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { startHttpFixture, type HttpFixture } from "./http-fixture.js";
+import { startHttpFixture, type FixtureFile, type HttpFixture } from "./http-fixture.js";
 import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests-repo.js";
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
@@ -56,6 +56,8 @@ export interface ClusterOptions {
    * non-default place, `<dir>/<node>-ceph/ceph.conf` (issue #13).
    */
   readonly ceph?: boolean;
+  /** Each agent's `vm.powerOffTimeoutSeconds`; default 30. */
+  readonly powerOffTimeoutSeconds?: number;
   /** More files the image server serves: URL path (`/name.qcow2`) -> file on this machine. */
   readonly serve?: Readonly<Record<string, string>>;
 }
@@ -85,6 +87,8 @@ export interface E2eCluster {
   readonly imageUrl: string;
   /** The URL the nodes fetch `path` (one of ClusterOptions.serve) from. */
   urlOf(path: string): string;
+  /** Serves `file` on the image server at `path` (absolute): the URL the nodes use, and how many requests it had. */
+  serveFile(path: string, file: FixtureFile): { url: string; requests: () => number };
   readonly dir: string;
   /** The Ceph cluster (ClusterOptions.ceph); `rbd()` runs in the infra netns. */
   readonly ceph: TestCeph | undefined;
@@ -188,6 +192,7 @@ interface AgentSetup {
   readonly address: string;
   readonly limitMemory: string;
   readonly ceph?: { readonly confPath: string; readonly pool: string };
+  readonly powerOffTimeoutSeconds: number;
 }
 
 function agentConfig(name: string, dataDir: string, a: AgentSetup): string {
@@ -202,7 +207,7 @@ function agentConfig(name: string, dataDir: string, a: AgentSetup): string {
     `  url: nats://${INFRA_ADDRESS}:${NATS_PORT}`,
     `vm:`,
     `  accelerator: tcg`,
-    `  powerOffTimeoutSeconds: 30`,
+    `  powerOffTimeoutSeconds: ${a.powerOffTimeoutSeconds}`,
     // Each node serves its download API on its underlay address (humstack's port; the nodes are
     // separate netns): node2 fetches node1's image entity through it (issue #6).
     `blockStorageAgentConfig:`,
@@ -245,7 +250,7 @@ function makeAgent(node: NodeHandle, dir: string, setup: Omit<AgentSetup, "ceph"
     ceph = { confPath, pool: setup.ceph.pool };
   }
   const configPath = join(dir, `${node.name}.yaml`);
-  writeFileSync(configPath, agentConfig(node.name, dataDir, { address: setup.address, limitMemory: setup.limitMemory, ...(ceph ? { ceph } : {}) }));
+  writeFileSync(configPath, agentConfig(node.name, dataDir, { address: setup.address, limitMemory: setup.limitMemory, powerOffTimeoutSeconds: setup.powerOffTimeoutSeconds, ...(ceph ? { ceph } : {}) }));
   const agent: AgentProcess = { node, configPath, dataDir, ...(ceph ? { cephConfPath: ceph.confPath } : {}), proc: undefined, past: [], log: () => agent.past.join("") + (agent.proc?.output() ?? "") };
   return agent;
 }
@@ -287,7 +292,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const startCtl = () => startController(infra.git.url("manifests"), infra.nats.url, join(tmp.path, "controller"), opts.interval ?? "1s");
     const controller: ControllerHolder = { proc: await startCtl(), past: [], start: startCtl };
     stack.push(() => stopProcess(controller.proc.child, 15_000));
-    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", ceph })]));
+    const agents = new Map(names.map((n) => [n, makeAgent(topology.node(n), tmp.path, { address: topology.addressOf(n), limitMemory: opts.limitMemory ?? "4G", powerOffTimeoutSeconds: opts.powerOffTimeoutSeconds ?? 30, ceph })]));
     const agentCommand = opts.agentCommand ?? HUMOPS;
     const extra: ServerProcess[] = [];
     stack.push(async () => {
@@ -377,6 +382,10 @@ function clusterHandle(p: Parts): E2eCluster {
     agents: p.agents,
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
     urlOf: (path) => `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`,
+    serveFile(path, file) {
+      p.infra.http.set(path, file);
+      return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };
+    },
     dir: p.dir,
     ceph: p.ceph,
     controllerLog: () => p.controller.past.join("") + p.controller.proc.output(),

@@ -18,6 +18,8 @@ export class FakeAgent {
   failing: { match: RegExp; reason: string } | undefined;
   /** Delay before answering (to kill a controller mid-round). */
   delayMs = 0;
+  /** Delays only the commands for keys matching this (a slow download, a slow power-off). */
+  slow: { match: RegExp; op?: "apply" | "delete"; ms: number } | undefined;
   /** False: answer commands without republishing the inventory (a real agent publishes a little later). */
   publishOnCommand = true;
   private readonly seen = new Map<string, CommandResult>();
@@ -62,6 +64,9 @@ export class FakeAgent {
   private async apply(cmd: NodeCommand): Promise<CommandResult> {
     this.received.push(cmd);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const slow = this.slow;
+    // unref: a test that stops while a slow command is pending need not wait for it.
+    if (slow !== undefined && slow.match.test(cmd.key) && (slow.op === undefined || slow.op === cmd.op)) await new Promise((r) => setTimeout(r, slow.ms).unref());
     const again = this.seen.get(cmd.commandId);
     if (again !== undefined) return again;
     this.commands.push(cmd);

@@ -109,4 +109,20 @@ rr("a result outranks a lagging inventory until confirmed or expired", () => {
   assert.is(expired.get("a")!.size, 1, "expired: the inventory is believed");
 });
 
+rr("laying results over a view never confirms them: the next sync's stale inventory still gets them", () => {
+  const net = res("systemv0/network", "n1");
+  const recent = new RecentResults();
+  recent.record("a", net.key, obs(net, 1), 1000);
+  const view = new Map([["a", new Map<ResourceKey, ObservedResource>()]]);
+  recent.layOver(view);
+  recent.layOver(view);
+  assert.is(view.get("a")!.get(net.key)?.generation, 1);
+  const stale = new Map([["a", new Map<ResourceKey, ObservedResource>()]]);
+  recent.overlay(stale, 2000, 60_000);
+  assert.is(stale.get("a")!.get(net.key)?.generation, 1, "still laid over: the inventory has not shown it yet");
+  const other = new Map([["a", new Map<ResourceKey, ObservedResource>()]]);
+  recent.layOver(other, () => false);
+  assert.is(other.get("a")!.size, 0, "`keep` refuses an entry (another life's)");
+});
+
 rr.run();

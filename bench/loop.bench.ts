@@ -75,7 +75,9 @@ async function measure(mode: Mode, agent: FakeAgent, reports: RoundReport[], wit
       await until(() => agent.commands.some((c) => c.key.endsWith("/vm1") && c.spec["requestMemory"] === mem.split(": ")[1]));
       continue;
     }
-    await until(() => reports.some((r) => r.commit === head && r.statusChanged));
+    await until(() => reports.some((r) => r.commit === head && r.statusChanged)).catch((e: unknown) => {
+      throw new Error(`${mode.name}: commit ${i} got no status commit: ${JSON.stringify(reports.slice(-3))}`, { cause: e });
+    });
     status.push(performance.now() - t0);
   }
   return { cmd, status };

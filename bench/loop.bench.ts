@@ -83,15 +83,19 @@ async function measure(mode: Mode, agent: FakeAgent, reports: RoundReport[], wit
   return { cmd, status };
 }
 
+/** The manifests repository of a mode: local for `watch`, else pushed to a git http-backend server. */
+async function repoFor(name: Mode["name"], files: Record<string, string>): Promise<{ repo: ManifestsRepo; git: Awaited<ReturnType<typeof startGitServer>> | undefined; url: string | undefined }> {
+  const repo = await makeRepo({ files });
+  if (name === "watch") return { repo, git: undefined, url: undefined };
+  const git = await startGitServer();
+  git.createBareRepo("m");
+  const url = git.url("m");
+  await repo.push(url);
+  return { repo, git, url };
+}
+
 async function latency(nats: NatsServer, name: Mode["name"], work: string): Promise<Figure[]> {
-  const repo = await makeRepo({ files: exampleFiles() });
-  const git = name === "watch" ? undefined : await startGitServer();
-  let url: string | undefined;
-  if (git !== undefined) {
-    git.createBareRepo("m");
-    url = git.url("m");
-    await repo.push(url);
-  }
+  const { repo, git, url } = await repoFor(name, exampleFiles());
   const agent = await agentOn(nats);
   const service = await startControllerService({
     repo: url ?? repo.dir, branch: "main", path: ".", statusBranch: `status-${name}`, workDir: join(work, name), nats: { url: nats.url },
@@ -147,14 +151,7 @@ async function idle(nats: NatsServer, work: string): Promise<Figure[]> {
 
 /** Push -> first command on the in-memory bus, idle or with 70 slow commands in flight (issue #11). */
 async function busyLatency(name: "watch" | "webhook", busy: boolean, work: string): Promise<Figure[]> {
-  const repo = await makeRepo({ files: treeWithVms() });
-  const git = name === "watch" ? undefined : await startGitServer();
-  let url: string | undefined;
-  if (git !== undefined) {
-    git.createBareRepo("m");
-    url = git.url("m");
-    await repo.push(url);
-  }
+  const { repo, git, url } = await repoFor(name, treeWithVms());
   const bus = new MemoryBus();
   const agent = await new FakeAgent(bus.connectAgent(), "node1", { capacity: { vcpus: 4096, memoryBytes: 2 ** 50 } }).start(3000);
   const label = `${name} ${busy ? "busy" : "idle"} (memory bus)`;

@@ -10,16 +10,16 @@
 // Removing the manifests leaves nothing behind.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDebianGuest } from "../helpers/debian-guest.js";
-import { findLeaks, snapshotHost, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
+import { findLeaks, snapshotHost, type HostSnapshot } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
-import { readText, startCluster, waitFor, withClusterLogs, type E2eCluster } from "../helpers/e2e-cluster.js";
+import { filesUnder, humopsLinks, readText, startCluster, waitFor, withClusterLogs, type E2eCluster } from "../helpers/e2e-cluster.js";
 import { makeSshKey, sshArgv } from "../helpers/vm-node.js";
 import { SpawnRunner } from "../../node-agent/host/spawn-runner.js";
-import { isHumopsName, routerNetnsName } from "../../schemas/host-names.js";
+import { routerNetnsName } from "../../schemas/host-names.js";
 import { DEBIAN_HOSTNAME, NET, debianFiles } from "./scenario.js";
 
 const deb = suite("a stock Debian cloud guest, pushed and reached over SSH through the router");
@@ -88,21 +88,6 @@ deb("the status branch shows the guest's own facts: the address from its guest a
     await waitFor("web's guest facts from the guest agent", async () => JSON.stringify(await guestOf()) === JSON.stringify({ address: NET.vmA, addressSource: "guest-agent", cloudInit: "done" }), 180_000);
   }),
 );
-
-/** The humops-named links (bridges, vxlan, taps, router veths) in a node's netns. */
-async function humopsLinks(node: NodeHandle): Promise<string[]> {
-  const links = JSON.parse((await node.execChecked(["ip", "-j", "link", "show"])).stdout) as Array<{ ifname: string }>;
-  return links.map((l) => l.ifname).filter(isHumopsName);
-}
-
-/** Files (not directories) under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 deb("removing the manifests leaves no qemu, link, rule, disk file or router netns", () =>
   explained(async () => {

@@ -7,12 +7,12 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { snapshotHost, findLeaks, type HostSnapshot, type NodeHandle } from "../helpers/netns.js";
+import { snapshotHost, findLeaks, type HostSnapshot } from "../helpers/netns.js";
 import { isAlive } from "../helpers/process-control.js";
-import { isHumopsName, routerNetnsName } from "../../schemas/host-names.js";
-import { readText, startCluster, waitFor, withClusterLogs, type E2eCluster } from "../helpers/e2e-cluster.js";
+import { routerNetnsName } from "../../schemas/host-names.js";
+import { filesUnder, humopsLinks, readText, startCluster, waitFor, withClusterLogs, type E2eCluster } from "../helpers/e2e-cluster.js";
 import { NET, scenarioFiles } from "./scenario.js";
 
 const e2e = suite("two nodes, real guests");
@@ -202,21 +202,6 @@ function jsonLines(text: string): Record<string, unknown>[] {
 function backingChain(path: string): string[] {
   const out = execFileSync("qemu-img", ["info", "-U", "--backing-chain", "--output=json", path], { encoding: "utf8" });
   return (JSON.parse(out) as Array<{ filename: string }>).slice(1).map((i) => i.filename);
-}
-
-/** The humops-named links (bridges, vxlan, taps, router veths) in a node's netns. */
-async function humopsLinks(node: NodeHandle): Promise<string[]> {
-  const links = JSON.parse((await node.execChecked(["ip", "-j", "link", "show"])).stdout) as Array<{ ifname: string }>;
-  return links.map((l) => l.ifname).filter(isHumopsName);
-}
-
-/** Files (not directories) under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }
 
 e2e("removing every manifest leaves no qemu, tap, bridge, netns, rule or disk file", () =>

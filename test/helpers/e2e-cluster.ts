@@ -456,6 +456,21 @@ export async function listStatusFiles(gitdir: string): Promise<string[]> {
   }
 }
 
+/** The humops-named links (bridges, vxlan, taps, router veths) in a node's netns. */
+export async function humopsLinks(node: NodeHandle): Promise<string[]> {
+  const links = JSON.parse((await node.execChecked(["ip", "-j", "link", "show"])).stdout) as Array<{ ifname: string }>;
+  return links.map((l) => l.ifname).filter(isHumopsName);
+}
+
+/** Files (not directories) under `dir`, recursively; none when it does not exist. */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return fs.statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
 /** A file's text ("" when it does not exist yet), read as latin1 (a console log is not UTF-8). */
 export function readText(path: string): string {
   try {

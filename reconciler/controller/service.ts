@@ -106,6 +106,7 @@ export async function startControllerService(o: ControllerServiceOptions): Promi
   const opts = { pollIntervalMs: o.pollIntervalMs, downloadToken, ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}) };
   // Terms start and end in order; a loop that is stopping finishes before the next one starts.
   let transitions: Promise<void> = Promise.resolve();
+  let stopping = false;
   const onLeadership = (s: LeaderState): void => {
     metrics.leadership(s.role === "leader", s.role === "leader" ? s.epoch : undefined);
     transitions = transitions.then(async () => {
@@ -114,7 +115,9 @@ export async function startControllerService(o: ControllerServiceOptions): Promi
         controller = newController();
         controller.start();
       } else if (s.role !== "leader" && controller !== undefined) {
-        o.log.warn({ leader: s.leader }, "lost the leader lease: stopping the loop (nothing more is sent or written)");
+        // Stopping gives the lease up on purpose: that is no loss worth a warning on the user's console.
+        if (stopping) o.log.info("stepping down: the controller is stopping");
+        else o.log.warn({ leader: s.leader }, "lost the leader lease: stopping the loop (nothing more is sent or written)");
         const c = controller;
         controller = undefined;
         ready = false;
@@ -163,6 +166,7 @@ export async function startControllerService(o: ControllerServiceOptions): Promi
     onRound: (fn) => void roundListeners.push(fn),
     trigger: (why) => controller?.trigger(why),
     stop: async () => {
+      stopping = true;
       campaign.abort();
       await electing$;
       await transitions;

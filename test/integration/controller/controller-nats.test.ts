@@ -41,8 +41,10 @@ async function agentOn(host?: Map<string, ObservedResource>): Promise<FakeAgent>
   return new FakeAgent(bus, "node1", host ? { host } : {}).start(1000);
 }
 
+let serviceLog: Record<string, unknown>[] = [];
 async function startService(): Promise<ControllerService> {
-  const { log } = captureLog();
+  const { log, lines } = captureLog();
+  serviceLog = lines;
   const s = await startControllerService({
     repo: env.url, branch: "main", path: ".", statusBranch: "status", workDir: join(env.work.path, "ctl"),
     nats: { url: env.nats.url }, pollIntervalMs: 0, listen: "127.0.0.1:0", webhookSecretFile: join(env.work.path, "secret"), commandTimeoutMs: 5000, log,
@@ -168,6 +170,9 @@ e2e("controller killed mid-round and restarted: no duplicate command applied, st
   await webhook(JSON.stringify({ ref: "refs/heads/main" }));
   await until(() => env.agent.received.length > before, "command in flight");
   await env.service.stop();
+  // Giving the lease up on stop is no lost lease: no warning on the console.
+  assert.equal(serviceLog.filter((l) => String(l["msg"]).startsWith("lost the leader lease")), []);
+  assert.ok(serviceLog.some((l) => l["msg"] === "stepping down: the controller is stopping"), "the stop is said");
   env.agent.delayMs = 0;
   env.service = await startService();
   await until(() => lastReport()?.commit === head && lastReport()?.notReady === 0, "round after the controller restart");

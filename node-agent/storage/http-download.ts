@@ -142,6 +142,10 @@ async function streamBody(opts: DownloadOptions, res: IncomingMessage, offset: n
   try {
     await pipeline(res, tap, out);
   } catch (e: unknown) {
+    // pipeline rejects as soon as one stream fails, while the writer may still finish a write:
+    // wait for it to close, so the part holds all it ever will before anyone resumes from it
+    // (a resume reads its size; a retry must never append while this writer still does).
+    if (!out.closed) await new Promise((r) => out.once("close", r));
     if (FILE_SYSCALLS.has((e as NodeJS.ErrnoException).syscall ?? "")) {
       throw new DownloadError("DOWNLOAD_FAILED", { url: opts.url, message: `writing ${opts.part}: ${(e as Error).message}` }, { cause: e });
     }

@@ -35,12 +35,13 @@ const LIMIT_S = 900;
 const guest = await buildDebianGuest({ flavour: "ifupdown" });
 const keyDir = mkdtempSync(join(tmpdir(), "hmbench-key-"));
 const { key, pub } = await makeSshKey(new SpawnRunner(), keyDir);
-const c = await startCluster({ externalBridge: "hmextbr", serve: { [IMAGE]: guest.diskPath } });
+const c = await startCluster({ externalBridge: "hmextbr" });
+const imageUrl = c.serveFile(IMAGE, { body: readFileSync(guest.diskPath) }).url;
 const runs: Record<string, number>[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     const group = `g${c.tag}r${i}`;
-    const files = debianFiles({ group, imageUrl: c.urlOf(IMAGE), externalBridge: "hmextbr", user: { username: "bench", sshAuthorizedKeys: [pub] }, vmNode: "node2" });
+    const files = debianFiles({ group, imageUrl, externalBridge: "hmextbr", user: { username: "bench", sshAuthorizedKeys: [pub] }, vmNode: "node2" });
     const node2 = c.agents.get("node2")!;
     const paths = vmPaths(node2.dataDir, group, "ns1", "web");
     const diskFile = join(node2.dataDir, "blockstorages", group, "ns1", "webdisk.qcow2");

@@ -58,8 +58,6 @@ export interface ClusterOptions {
   readonly ceph?: boolean;
   /** Each agent's `vm.powerOffTimeoutSeconds`; default 30. */
   readonly powerOffTimeoutSeconds?: number;
-  /** More files the image server serves: URL path (`/name.qcow2`) -> file on this machine. */
-  readonly serve?: Readonly<Record<string, string>>;
 }
 
 /** A running `humops agent` in its node's netns. */
@@ -85,8 +83,6 @@ export interface E2eCluster {
   readonly agents: ReadonlyMap<string, AgentProcess>;
   /** The URL the nodes fetch the tiny guest qcow2 from. */
   readonly imageUrl: string;
-  /** The URL the nodes fetch `path` (one of ClusterOptions.serve) from. */
-  urlOf(path: string): string;
   /** Serves `file` on the image server at `path` (absolute): the URL the nodes use, and how many requests it had. */
   serveFile(path: string, file: FixtureFile): { url: string; requests: () => number };
   readonly dir: string;
@@ -163,7 +159,7 @@ interface Infra {
   readonly forwarder: ServerProcess;
 }
 
-async function startInfra(infra: NodeHandle, dir: string, stack: Array<() => Promise<void>>, serve: Readonly<Record<string, string>>): Promise<Infra> {
+async function startInfra(infra: NodeHandle, dir: string, stack: Array<() => Promise<void>>): Promise<Infra> {
   const nats = await startNats();
   stack.push(() => nats.stop());
   const gitServer = await startGitServer();
@@ -172,7 +168,6 @@ async function startInfra(infra: NodeHandle, dir: string, stack: Array<() => Pro
   stack.push(() => http.close());
   const guest = await buildTinyGuest();
   http.set("/tiny-guest.qcow2", { body: readFileSync(guest.diskPath) });
-  for (const [path, file] of Object.entries(serve)) http.set(path, { body: readFileSync(file) });
   const maps = [
     { host: INFRA_ADDRESS, port: NATS_PORT, path: join(dir, "nats.sock"), to: nats.port },
     { host: INFRA_ADDRESS, port: HTTP_PORT, path: join(dir, "http.sock"), to: Number(new URL(http.baseUrl).port) },
@@ -282,7 +277,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<E2eCluste
     const inet = await createNode("inet");
     stack.push(() => inet.cleanup());
     await plugInternet(topology.node(opts.routerNode ?? names[0]!), inet, opts.externalBridge ?? "hmextbr");
-    const infra = await startInfra(topology.node("infra"), tmp.path, stack, opts.serve ?? {});
+    const infra = await startInfra(topology.node("infra"), tmp.path, stack);
     const ceph = opts.ceph ? await startCeph({ netns: topology.node("infra").netns, address: INFRA_ADDRESS, pool: "hme2e" }) : undefined;
     if (ceph) stack.push(() => ceph.stop());
     const bare = infra.git.createBareRepo("manifests");
@@ -381,7 +376,6 @@ function clusterHandle(p: Parts): E2eCluster {
     inet: p.inet,
     agents: p.agents,
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
-    urlOf: (path) => `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`,
     serveFile(path, file) {
       p.infra.http.set(path, file);
       return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };

@@ -4,6 +4,7 @@
  * key and command line to log in to the guest.
  */
 import { readFileSync } from "node:fs";
+import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { pino } from "pino";
 import { runChecked, type HostRunner } from "../../node-agent/host/host-runner.js";
@@ -43,4 +44,30 @@ export async function makeSshKey(runner: HostRunner, dir: string): Promise<{ key
 /** The argv of `ssh -i KEY DEST REMOTE`, non-interactive, trusting a guest's fresh host key. */
 export function sshArgv(key: string, dest: string, remote: string, connectTimeoutS: number): [string, ...string[]] {
   return ["ssh", "-i", key, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", `ConnectTimeout=${connectTimeoutS}`, "-o", "LogLevel=ERROR", dest, remote];
+}
+
+/** What a guest must be, as its spec declares it. */
+export interface DeclaredGuest {
+  readonly hostname: string;
+  readonly address: string;
+  readonly prefix: number;
+  readonly gateway: string;
+}
+
+const escaped = (s: string): string => s.replaceAll(".", "\\.");
+
+/**
+ * Asserts, over `ssh` (a logged-in command runner), that the guest is what its spec declares:
+ * the hostname, the address and default route, passwordless sudo, and cloud-init done without errors.
+ */
+export async function assertGuestAsDeclared(ssh: (remote: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>, want: DeclaredGuest): Promise<void> {
+  const facts = await ssh("hostname; ip -4 -o addr show scope global; ip -4 route show default; sudo -n id -u; cloud-init status --wait --long");
+  assert.is(facts.exitCode, 0, facts.stderr);
+  const [hostname, ...rest] = facts.stdout.trim().split("\n");
+  assert.is(hostname, want.hostname);
+  assert.match(facts.stdout, new RegExp(`inet ${escaped(want.address)}/${want.prefix} `));
+  assert.match(facts.stdout, new RegExp(`^default via ${escaped(want.gateway)} `, "m"));
+  assert.ok(rest.includes("0"), `passwordless sudo gives uid 0:\n${facts.stdout}`);
+  assert.match(facts.stdout, /status: done/);
+  assert.not.match(facts.stdout, /errors: \[.+\]/);
 }

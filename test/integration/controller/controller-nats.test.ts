@@ -16,6 +16,7 @@ import type { ObservedResource } from "../../../schemas/protocol-types.js";
 import { startGitServer, type GitServer } from "../../helpers/git-server.js";
 import { cloneRepo, makeRepo, tempDir, type ManifestsRepo, type TempDir } from "../../helpers/manifests-repo.js";
 import { startNats, type NatsServer } from "../../helpers/nats-server.js";
+import { until as waitFor } from "../../helpers/until.js";
 import { FakeAgent } from "../../reconciler/controller/fake-agent.js";
 import { captureLog, exampleFiles } from "../../reconciler/controller/harness.js";
 
@@ -123,9 +124,11 @@ e2e("push -> commands in dependency order -> one status commit with everything r
   await until(() => env.reports.length > n, "second round");
   assert.is(lastReport()!.statusChanged, false);
   assert.is(lastReport()!.commandsSent, 0);
-  const st = await statusBranch();
-  assert.is(st.ready, true);
-  assert.is(st.commits, 1, "exactly one status commit");
+  // The debounced writer may still be pushing the round's commit: wait for it, then count.
+  let st: Awaited<ReturnType<typeof statusBranch>> | undefined;
+  await waitFor("the status branch with everything ready", async () => (st = await statusBranch().catch(() => undefined))?.ready === true, 30_000, 500);
+  assert.is(st!.ready, true);
+  assert.is(st!.commits, 1, "exactly one status commit");
 });
 
 e2e("a signed webhook triggers at once; unsigned and wrongly signed are refused", async () => {
@@ -177,7 +180,10 @@ e2e("controller killed mid-round and restarted: no duplicate command applied, st
   env.service = await startService();
   await until(() => lastReport()?.commit === head && lastReport()?.notReady === 0, "round after the controller restart");
   assert.equal(env.agent.commands.filter((c) => c.key === VM && c.generation === 4).length, 1, "applied once");
-  const st = await statusBranch();
+  // The status writer is debounced (at most one commit per 2 s): the round's report can come
+  // before its commit reaches the branch, so wait for the branch rather than read it once.
+  let st = await statusBranch();
+  await waitFor("the status branch at generation 4", async () => (st = await statusBranch()).vmGeneration === 4 && st.ready, 30_000, 500);
   assert.is(st.ready, true);
   assert.is(st.vmGeneration, 4);
 });

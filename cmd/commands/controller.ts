@@ -26,6 +26,7 @@ export function registerController(program: Command): void {
     .option("--git-credentials-file <file>", "user:password or a token for the remote (or HUMOPS_GIT_TOKEN)")
     .option("--download-token-file <file>", "token the nodes' download APIs share (default: generated once in the work dir)")
     .option("--work-dir <dir>", "where a remote repository is cloned", ".humops/controller")
+    .option("--node-lost-after <duration>", "how long a node is NotReady before it counts as lost (its resources say NodeLost)", "30s")
     .action(async (o: Record<string, string | undefined>) => {
       const log = pino({ redact: REDACT });
       const service = await startControllerService({
@@ -36,6 +37,7 @@ export function registerController(program: Command): void {
         workDir: resolve(o["workDir"]!),
         nats: { url: o["nats"] ?? process.env["HUMOPS_NATS_URL"] ?? "nats://127.0.0.1:4222", ...(o["natsCreds"] ? { credsFile: o["natsCreds"] } : {}) },
         pollIntervalMs: parseDurationMs(o["interval"]!),
+        nodeLostAfterMs: parseDurationMs(o["nodeLostAfter"]!),
         natsReplicas: parseReplicas(o["natsReplicas"]!),
         listen: o["listen"],
         webhookSecretFile: o["webhookSecretFile"],

@@ -14,6 +14,7 @@ import { evaluateOnNodes, type ObservedByNode, type Standing } from "./evaluate.
 import type { ItemOutcome } from "./execute-work.js";
 import type { Placement, Requests } from "./placement.js";
 import { nicNetworks } from "./placement.js";
+import { lostAt } from "./node-loss.js";
 
 /** Inputs of buildStatus. */
 export interface StatusInput {
@@ -35,6 +36,8 @@ export interface StatusInput {
   readonly previous: ReadonlyMap<ResourceKey, ResourceStatus>;
   readonly nodes: readonly NodeInfo[];
   readonly previousNodes: ReadonlyMap<string, NodeStatus>;
+  /** How long a node is NotReady before it counts as lost (node-loss.ts); absent: never. */
+  readonly nodeLostAfterMs?: number;
   /** Pool and external IP use (pool-usage.ts), merged into their status details. */
   readonly poolUsage?: ReadonlyMap<ResourceKey, Record<string, unknown>>;
 }
@@ -53,7 +56,7 @@ function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standi
   if (why !== undefined) return { state: "Pending", ready: false, reason: "Unschedulable", message: why, details: {} };
   const nodes = input.placement.nodes.get(r.key) ?? [];
   const ready = new Set(input.nodes.filter((n) => n.ready).map((n) => n.name));
-  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed, isNodeReady: (n) => ready.has(n) });
+  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed, isNodeReady: (n) => ready.has(n), nodeLostAt: (n) => nodeStatusesOf(input).get(n)?.lostAt });
   const details = r.apiType === "systemv0/virtualmachine" || r.apiType === "systemv0/virtualrouter" ? { ...s.details, networks: nicNetworks(r) } : s.details;
   return { ...s, details, ...(nodes[0] !== undefined && r.apiType !== "systemv0/network" ? { node: nodes[0] } : {}) };
 }
@@ -62,6 +65,8 @@ function outcomeOf(standing: Standing, outs: ItemOutcome[], prev: ResourceStatus
   const failed = outs.find((o) => !o.ok);
   if (failed !== undefined && !failed.ok) {
     const d = failed.disposition;
+    // A lost node says more than the wait for it ("node is not ready") that the last attempt met.
+    if (standing.reason === "NodeLost" && d.phase !== "stalled") return { phase: "reconciling", reason: standing.reason, message: standing.message };
     if (d.phase === "stalled" || !standing.ready) return { phase: d.phase, reason: d.reason, message: d.message };
   }
   if (!standing.ready) return { phase: "reconciling", reason: standing.reason, message: standing.message };
@@ -140,6 +145,14 @@ function invalidMessage(prev: ResourceStatus, input: StatusInput): string {
   return d === undefined ? "the manifest does not load; keeping what was applied" : `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
 
+/** The node statuses of `input`, built once per input (every resource's standing reads them). */
+const nodeStatusMemo = new WeakMap<StatusInput, Map<string, NodeStatus>>();
+function nodeStatusesOf(input: StatusInput): Map<string, NodeStatus> {
+  let m = nodeStatusMemo.get(input);
+  if (m === undefined) nodeStatusMemo.set(input, (m = nodeStatuses(input)));
+  return m;
+}
+
 function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
   const out = new Map<string, NodeStatus>();
   const zero: Requests = { vcpus: 0, memoryBytes: 0 };
@@ -147,7 +160,11 @@ function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
     const prev = input.previousNodes.get(n.name);
     const since = prev !== undefined && prev.ready === n.ready ? prev.since : input.now.toISOString();
     const allocated = input.placement.allocated.get(n.name) ?? zero;
-    out.set(n.name, { name: n.name, address: n.address, capacity: n.capacity, allocated: { vcpus: allocated.vcpus, memoryBytes: allocated.memoryBytes }, ready: n.ready, since });
+    const lost = input.nodeLostAfterMs === undefined ? undefined : lostAt({ ready: n.ready, since }, input.nodeLostAfterMs, input.now);
+    out.set(n.name, {
+      name: n.name, address: n.address, capacity: n.capacity, allocated: { vcpus: allocated.vcpus, memoryBytes: allocated.memoryBytes }, ready: n.ready, since,
+      ...(lost !== undefined ? { lostAt: lost } : {}),
+    });
   }
   return out;
 }
@@ -193,5 +210,5 @@ export function buildStatus(input: StatusInput): ClusterStatus {
   }
   for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);
   const diagnostics = input.load.diagnostics.map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
-  return { manifestsCommit: input.commit, resources, nodes: nodeStatuses(input), diagnostics };
+  return { manifestsCommit: input.commit, resources, nodes: nodeStatusesOf(input), diagnostics };
 }

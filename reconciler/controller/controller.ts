@@ -30,10 +30,11 @@ import { reconcileKey, type KeyContext } from "./reconcile-key.js";
 import type { RoundContext, RoundReport } from "./reconcile-round.js";
 import { StatusDebouncer, type StatusWriteResult } from "./status-debouncer.js";
 import { WorkQueue } from "./work-queue.js";
+import { DEFAULT_NODE_LOST_AFTER_MS, nextLossInMs } from "./node-loss.js";
 
 const DEFAULTS = {
   pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000,
-  workers: 128, statusIntervalMs: 2_000, progressAfterMs: 5_000,
+  workers: 128, statusIntervalMs: 2_000, progressAfterMs: 5_000, nodeLostAfterMs: DEFAULT_NODE_LOST_AFTER_MS,
 };
 
 /** Runs the loop; see the file header. */
@@ -63,6 +64,8 @@ export class Controller {
   private retryTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
+  /** Fires when the next NotReady node becomes lost, so its resources' status says so without waiting for a poll. */
+  private lossTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private readonly listeners = new Set<(r: RoundReport) => void>();
 
@@ -124,6 +127,7 @@ export class Controller {
     clearTimeout(this.retryTimer);
     clearTimeout(this.pollTimer);
     clearTimeout(this.progressTimer);
+    clearTimeout(this.lossTimer);
     this.unwatch?.();
     await this.queue.shutdown(this.abort.signal.reason);
     await this.syncing?.catch(() => undefined);
@@ -252,11 +256,23 @@ export class Controller {
     const status = buildStatus({
       commit: w.commit, now: deps.now?.() ?? new Date(), load: w.load, generations: w.generations, specHashes: w.hashes, incarnations: w.incarnations, placement: w.placement,
       observed: w.observed, outcomes: this.outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
-      nodes: w.nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(w.load.resources),
+      nodes: w.nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(w.load.resources), nodeLostAfterMs: this.opts.nodeLostAfterMs,
     });
     state.statuses = new Map(status.resources);
     state.nodes = new Map(status.nodes);
+    this.scheduleLossCheck(status);
     return status;
+  }
+
+  /** Syncs again when the next NotReady node of `status` crosses the node-lost delay. */
+  private scheduleLossCheck(status: ClusterStatus): void {
+    clearTimeout(this.lossTimer);
+    this.lossTimer = undefined;
+    if (this.abort.signal.aborted) return;
+    const inMs = nextLossInMs(status.nodes.values(), this.opts.nodeLostAfterMs, this.deps.now?.() ?? new Date());
+    if (inMs === undefined) return;
+    this.lossTimer = setTimeout(() => this.trigger("node-lost"), inMs + 50);
+    this.lossTimer.unref?.();
   }
 
   /** Builds the status and offers it to the debouncer. */

@@ -41,13 +41,25 @@ export interface Standing {
 }
 
 /** Evaluates a node-level resource placed on `nodes`. */
-export function evaluateOnNodes(o: { r: DesiredResource; generation: number; nodes: readonly string[]; observed: ObservedByNode; isNodeReady?: (node: string) => boolean }): Standing {
+export function evaluateOnNodes(o: {
+  r: DesiredResource;
+  generation: number;
+  nodes: readonly string[];
+  observed: ObservedByNode;
+  isNodeReady?: (node: string) => boolean;
+  /** When a NotReady node counts as lost (node-loss.ts): its time; undefined while it is only NotReady. */
+  nodeLostAt?: (node: string) => string | undefined;
+}): Standing {
   const per = o.nodes.map((n) => ({ node: n, obs: o.observed.get(n)?.get(o.r.key) }));
   const first = per[0]?.obs;
   const details: Record<string, unknown> = { ...(first?.details ?? {}) };
   if (o.nodes.length > 1) details["nodes"] = [...o.nodes];
   for (const { node, obs } of per) {
     if (o.isNodeReady?.(node) === false) {
+      const lost = o.nodeLostAt?.(node);
+      if (lost !== undefined) {
+        return { state: obs?.state ?? "Pending", ready: false, reason: "NodeLost", message: `node ${node} was lost at ${lost} (not ready for longer than the node-lost delay); it stays on that node until the node returns; last reported state ${obs?.state ?? "none"}`, details: { ...details, lostNode: node, lostAt: lost } };
+      }
       return { state: obs?.state ?? "Pending", ready: false, reason: "NodeNotReady", message: `node ${node} is not ready (its heartbeat expired); last reported state ${obs?.state ?? "none"}`, details };
     }
     if (obs === undefined) return { state: "Pending", ready: false, reason: "Applying", message: `not yet on node ${node}`, details };

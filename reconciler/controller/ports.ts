@@ -51,6 +51,8 @@ export interface ControllerOptions {
   readonly downloadToken?: string;
   /** Reconciles in flight at most (issue #11). A worker awaits its command's reply, so this bounds commands in flight too. Default 128. */
   readonly workers?: number;
+  /** How long a node is NotReady before it counts as lost: its resources then say NodeLost, with the node and time (issue #14). Default 30 s. */
+  readonly nodeLostAfterMs?: number;
   /** Least time between two status commits while things change. Default 2 s. */
   readonly statusIntervalMs?: number;
   /** While work runs, the status is refreshed (every statusIntervalMs) once a reconcile has been in flight this long. Default 5 s. */

@@ -44,6 +44,8 @@ export interface ControllerServiceOptions {
   /** The cluster download token's file; default: generated once in `<workDir>/download-token` (issue #6). */
   readonly downloadTokenFile?: string | undefined;
   readonly commandTimeoutMs?: number;
+  /** How long a node is NotReady before it counts as lost (`--node-lost-after`, issue #14); default 30 s. */
+  readonly nodeLostAfterMs?: number;
   /** Replicas of the NATS buckets (`--nats-replicas`, issue #15); default 1. */
   readonly natsReplicas?: number;
   /**
@@ -103,7 +105,7 @@ export async function startControllerService(o: ControllerServiceOptions): Promi
     });
     return c;
   };
-  const opts = { pollIntervalMs: o.pollIntervalMs, downloadToken, ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}) };
+  const opts = { pollIntervalMs: o.pollIntervalMs, downloadToken, ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}), ...(o.nodeLostAfterMs !== undefined ? { nodeLostAfterMs: o.nodeLostAfterMs } : {}) };
   // Terms start and end in order; a loop that is stopping finishes before the next one starts.
   let transitions: Promise<void> = Promise.resolve();
   let stopping = false;

@@ -67,6 +67,7 @@ function parseNodeStatus(text: string): NodeStatus | undefined {
     allocated: { vcpus: num(alloc["vcpus"]), memoryBytes: num(alloc["memoryBytes"]) },
     ready: doc["ready"] === true,
     since: str(doc["since"]),
+    ...(typeof doc["lostAt"] === "string" ? { lostAt: doc["lostAt"] } : {}),
   };
 }
 

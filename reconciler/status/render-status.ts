@@ -45,6 +45,7 @@ function nodeDocument(n: NodeStatus): Record<string, unknown> {
     allocated: { vcpus: n.allocated.vcpus, memoryBytes: n.allocated.memoryBytes },
     ready: n.ready,
     since: n.since,
+    ...(n.lostAt !== undefined ? { lostAt: n.lostAt } : {}),
   };
 }
 

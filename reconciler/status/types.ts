@@ -56,6 +56,8 @@ export interface NodeStatus {
   readonly ready: boolean;
   /** When `ready` last changed. */
   readonly since: string;
+  /** When the node counted as lost: NotReady for longer than the node-lost delay (issue #14); absent while ready or only NotReady. */
+  readonly lostAt?: string;
 }
 
 /** Everything the status branch holds. */

@@ -133,6 +133,42 @@ loop("a node whose heartbeat expired: its resources are not ready (NodeNotReady)
   assert.is(back.commandsSent, 0);
 });
 
+loop("a node NotReady for longer than the node-lost delay is lost: NodeLost with the node and time, lostAt in its status and the README; a shorter flap is only NodeNotReady (issue #14)", async () => {
+  const env = await setup();
+  let now = new Date("2026-01-01T00:00:00Z");
+  const { c } = makeController({ ...env, now: () => now, nodeLostAfterMs: 30_000 });
+  await nextRound(c, () => c.start());
+  const VM = "systemv0/virtualmachine/group1/ns1/vm1";
+  // The heartbeat expires at 00:00:00; 29 s later the node is still only NotReady (a flap).
+  await nextRound(c, () => env.bus.setReady("node1", false));
+  now = new Date("2026-01-01T00:00:29Z");
+  await nextRound(c, () => c.trigger("test"));
+  assert.is(c.state.statuses.get(VM)!.conditions[0]!.reason, "NodeNotReady");
+  assert.is(c.state.nodes.get("node1")?.lostAt, undefined);
+  // Past the delay: lost, at the moment the delay ran out, on the resources and the node.
+  now = new Date("2026-01-01T00:00:31Z");
+  const r = await nextRound(c, () => c.trigger("test"));
+  const vm = c.state.statuses.get(VM)!;
+  assert.is(vm.ready, false);
+  assert.is(vm.conditions[0]!.reason, "NodeLost");
+  assert.match(vm.conditions[0]!.message, "node node1 was lost at 2026-01-01T00:00:30.000Z");
+  assert.is(vm.details["lostAt"], "2026-01-01T00:00:30.000Z");
+  assert.is(vm.state, "Stopped", "last reported state kept");
+  assert.is(c.state.nodes.get("node1")?.lostAt, "2026-01-01T00:00:30.000Z");
+  assert.is(r.commandsSent, 0, "nothing is sent to a lost node");
+  await new Promise((res) => setTimeout(res, 0));
+  const last = parseStatusFiles(env.status.commits.at(-1)!.files);
+  assert.is(last.nodes.get("node1")?.lostAt, "2026-01-01T00:00:30.000Z", "the node's status file says when it was lost");
+  assert.match(env.status.commits.at(-1)!.files.get("README.md")!, "| node1 | no: lost at 2026-01-01T00:00:30.000Z |");
+  // The node returns: ready again, no lostAt, nothing re-created.
+  const sent = env.agent.commands.length;
+  const back = await nextRound(c, () => env.bus.setReady("node1", true));
+  await c.stop();
+  assert.is(back.notReady, 0);
+  assert.is(env.agent.commands.length, sent);
+  assert.is(c.state.nodes.get("node1")?.lostAt, undefined);
+});
+
 loop("two nodes: networks follow their users; an annotation moves a router (created on the new node, deleted on the old)", async () => {
   const env = await setup();
   const agent2 = await new FakeAgent(env.bus.connectAgent(), "node2").start();

@@ -23,11 +23,14 @@ export function captureLog(): { log: Logger; lines: Record<string, unknown>[] } 
 }
 
 /** A controller over memory ports; `round()` runs one round and resolves with its report. */
-export function makeController(o: { source: MemoryGitSource; bus: MemoryBus; status: MemoryStatusWriter; timeoutMs?: number; downloadToken?: string; backoffMs?: number }) {
+export function makeController(o: { source: MemoryGitSource; bus: MemoryBus; status: MemoryStatusWriter; timeoutMs?: number; downloadToken?: string; backoffMs?: number; now?: () => Date; nodeLostAfterMs?: number }) {
   const { log, lines } = captureLog();
   const c = new Controller(
-    { source: o.source, bus: o.bus, status: o.status, load: makeTreeLoader(), log, requests: resourceRequests, now: () => new Date("2026-01-01T00:00:00Z") },
-    { pollIntervalMs: 0, commandTimeoutMs: o.timeoutMs ?? 2000, backoffBaseMs: o.backoffMs ?? 20, backoffMaxMs: (o.backoffMs ?? 20) * 10, ...(o.downloadToken ? { downloadToken: o.downloadToken } : {}) },
+    { source: o.source, bus: o.bus, status: o.status, load: makeTreeLoader(), log, requests: resourceRequests, now: o.now ?? (() => new Date("2026-01-01T00:00:00Z")) },
+    {
+      pollIntervalMs: 0, commandTimeoutMs: o.timeoutMs ?? 2000, backoffBaseMs: o.backoffMs ?? 20, backoffMaxMs: (o.backoffMs ?? 20) * 10, ...(o.downloadToken ? { downloadToken: o.downloadToken } : {}),
+      ...(o.nodeLostAfterMs !== undefined ? { nodeLostAfterMs: o.nodeLostAfterMs } : {}),
+    },
   );
   return { c, lines };
 }

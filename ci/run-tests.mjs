@@ -79,9 +79,15 @@ function netnsNames() {
 
 // A serial file runs alone, so a namespace that appeared while it ran and is still there after
 // it exited is its leak. It fails that file (not a later one that lists the host's namespaces)
-// and is deleted so the files after it start from a clean host.
-function removeLeakedNetns(before) {
-  const leaked = [...netnsNames()].filter((n) => !before.has(n));
+// and is deleted so the files after it start from a clean host. A namespace carrying another
+// test process's tag (test/helpers/test-tag.ts: `t` + its pid in base 36 + 3 hex characters)
+// belongs to a test run beside this one (another engineer's `npm test` on the same machine):
+// it is neither this file's leak nor ours to delete.
+const TAGGED = /^t[0-9a-z]{4,10}-/;
+function removeLeakedNetns(before, pid) {
+  const ours = `t${pid.toString(36)}`;
+  const mine = (n) => !TAGGED.test(n) || (n.startsWith(ours) && /^[0-9a-f]{3}-/.test(n.slice(ours.length)));
+  const leaked = [...netnsNames()].filter((n) => !before.has(n) && mine(n));
   for (const name of leaked) spawnSync("ip", ["netns", "delete", name], { stdio: "ignore" });
   return leaked;
 }
@@ -120,7 +126,7 @@ function runFile(file, serial) {
     child.on("close", async (code) => {
       clearTimeout(timer);
       await exited;
-      const leakedNetns = netnsBefore ? removeLeakedNetns(netnsBefore) : [];
+      const leakedNetns = netnsBefore ? removeLeakedNetns(netnsBefore, child.pid) : [];
       resolve({ file, code, output, timedOut, leftovers, leakedNetns, ms: Date.now() - started });
     });
   });

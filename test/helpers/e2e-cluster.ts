@@ -18,7 +18,7 @@ import { parse } from "yaml";
 import { createNode, createTopology, type NodeHandle, type Topology } from "./netns.js";
 import { startNats, type NatsServer } from "./nats-server.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { startHttpFixture, type FixtureFile, type HttpFixture } from "./http-fixture.js";
+import { startHttpFixture, type FixtureFile, type HttpFixture, type SeenRequest } from "./http-fixture.js";
 import { makeRepo, tempDir, type ManifestsRepo, type TempDir } from "./manifests-repo.js";
 import { isAlive, spawnUntilReady, stopProcess, type ServerProcess } from "./process-control.js";
 import { buildTinyGuest } from "./tiny-guest.js";
@@ -84,7 +84,7 @@ export interface E2eCluster {
   /** The URL the nodes fetch the tiny guest qcow2 from. */
   readonly imageUrl: string;
   /** Serves `file` on the image server at `path` (absolute): the URL the nodes use, and how many requests it had. */
-  serveFile(path: string, file: FixtureFile): { url: string; requests: () => number };
+  serveFile(path: string, file: FixtureFile): { url: string; requests: () => number; transfers: () => SeenRequest["transfer"][] };
   readonly dir: string;
   /** The Ceph cluster (ClusterOptions.ceph); `rbd()` runs in the infra netns. */
   readonly ceph: TestCeph | undefined;
@@ -378,7 +378,8 @@ function clusterHandle(p: Parts): E2eCluster {
     imageUrl: `http://${INFRA_ADDRESS}:${HTTP_PORT}/tiny-guest.qcow2`,
     serveFile(path, file) {
       p.infra.http.set(path, file);
-      return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => p.infra.http.requests.filter((r) => r.path === path).length };
+      const seen = () => p.infra.http.requests.filter((r) => r.path === path);
+      return { url: `http://${INFRA_ADDRESS}:${HTTP_PORT}${path}`, requests: () => seen().length, transfers: () => seen().map((r) => r.transfer) };
     },
     dir: p.dir,
     ceph: p.ceph,

@@ -30,6 +30,8 @@ export interface SeenRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly status: number;
+  /** How the body went: bytes written so far, and how it ended (`aborted`: the client went away first). */
+  readonly transfer: { sent: number; ended?: "complete" | "aborted" };
 }
 
 /** A running fixture. */
@@ -62,7 +64,8 @@ function handler(files: ReadonlyMap<string, FixtureFile>, requests: SeenRequest[
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0]!;
     const f = files.get(path);
-    const done = (status: number) => requests.push({ path, headers: req.headers, status });
+    const transfer: SeenRequest["transfer"] = { sent: 0 };
+    const done = (status: number) => requests.push({ path, headers: req.headers, status, transfer });
     if (!f || f.status) {
       done(f?.status ?? 404);
       res.writeHead(f?.status ?? 404, { "content-type": "text/plain" }).end("nope\n");
@@ -85,7 +88,7 @@ function handler(files: ReadonlyMap<string, FixtureFile>, requests: SeenRequest[
     if (start > 0) headers["content-range"] = `bytes ${start}-${content.length - 1}/${content.length}`;
     done(start > 0 ? 206 : 200);
     res.writeHead(start > 0 ? 206 : 200, headers);
-    void send(res, content.subarray(start, f.truncateAt !== undefined ? Math.max(start, f.truncateAt) : undefined), f);
+    void send(res, content.subarray(start, f.truncateAt !== undefined ? Math.max(start, f.truncateAt) : undefined), f, transfer);
   };
 }
 
@@ -109,13 +112,18 @@ export async function startHttpFixture(): Promise<HttpFixture> {
   };
 }
 
-async function send(res: ServerResponse, data: Buffer, f: FixtureFile): Promise<void> {
+async function send(res: ServerResponse, data: Buffer, f: FixtureFile, transfer: SeenRequest["transfer"]): Promise<void> {
   const chunk = f.slow?.chunkBytes ?? 1 << 20;
+  // The client closing its side ends a slow transfer at once, not at its next write.
+  const gone = new Promise<void>((r) => res.once("close", () => r()));
   for (let off = 0; off < data.length && !res.destroyed; off += chunk) {
-    const ok = res.write(data.subarray(off, off + chunk));
-    if (f.slow) await sleep(f.slow.chunkDelayMs);
-    else if (!ok) await new Promise((r) => res.once("drain", r));
+    const piece = data.subarray(off, off + chunk);
+    const ok = res.write(piece);
+    transfer.sent += piece.length;
+    if (f.slow) await Promise.race([sleep(f.slow.chunkDelayMs), gone]);
+    else if (!ok) await Promise.race([new Promise((r) => res.once("drain", r)), gone]);
   }
+  transfer.ended = res.destroyed && !res.writableFinished ? "aborted" : "complete";
   if (f.truncateAt !== undefined) res.destroy();
   else res.end();
 }

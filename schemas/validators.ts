@@ -16,6 +16,7 @@ import { closestMatch, toSchemaIssues, type IssueContext, type SchemaIssue, type
 import type { ManifestDocument, ResourceByApiType } from "./generated/manifest.js";
 import type { AgentConfig } from "./generated/agent-config.js";
 import type { NodeReport } from "./generated/node.js";
+import type { NodeDeclaration } from "./generated/node-declaration.js";
 import defs from "./resources/defs.schema.json" with { type: "json" };
 import group from "./resources/group.schema.json" with { type: "json" };
 import namespace from "./resources/namespace.schema.json" with { type: "json" };
@@ -28,6 +29,7 @@ import imageentity from "./resources/imageentity.schema.json" with { type: "json
 import image from "./resources/image.schema.json" with { type: "json" };
 import virtualmachine from "./resources/virtualmachine.schema.json" with { type: "json" };
 import node from "./resources/node.schema.json" with { type: "json" };
+import nodeDeclaration from "./resources/node-declaration.schema.json" with { type: "json" };
 import agentConfig from "./agent-config.schema.json" with { type: "json" };
 import manifest from "./manifest.schema.json" with { type: "json" };
 
@@ -63,6 +65,7 @@ function createAjv(): Ajv2020 {
     ajv.addSchema(schema, `${SCHEMA_BASE_URI}resources/${apiType.split("/")[1]}.schema.json`);
   }
   ajv.addSchema(node, `${SCHEMA_BASE_URI}resources/node.schema.json`);
+  ajv.addSchema(nodeDeclaration, `${SCHEMA_BASE_URI}resources/node-declaration.schema.json`);
   ajv.addSchema(agentConfig, `${SCHEMA_BASE_URI}agent-config.schema.json`);
   ajv.addSchema(manifest, `${SCHEMA_BASE_URI}manifest.schema.json`);
   return ajv;
@@ -188,4 +191,12 @@ export function findIgnoredHumstackKeys(config: unknown): string[] {
     }
     return true;
   });
+}
+
+/**
+ * Validates a `systemv0/node` document (issue #14: a node declared for maintenance, with
+ * `humops/cordon` and `humops/drain`). Not a resource: it builds nothing, so it is not an ApiType.
+ */
+export function validateNodeDeclaration(doc: unknown): ValidationResult<NodeDeclaration> {
+  return run<NodeDeclaration>(compiled("resources/node-declaration.schema.json"), doc, { humopsAnnotations: humopsAnnotationsOf(nodeDeclaration) });
 }

@@ -13,7 +13,7 @@ import { CLUSTER_APPLIED } from "./dependencies.js";
 import { evaluateOnNodes, type ObservedByNode, type Standing } from "./evaluate.js";
 import type { ItemOutcome } from "./execute-work.js";
 import type { Placement, Requests } from "./placement.js";
-import { nicNetworks } from "./placement.js";
+import { cordonedNodes, nicNetworks } from "./placement.js";
 import { lostAt } from "./node-loss.js";
 
 /** Inputs of buildStatus. */
@@ -161,9 +161,11 @@ function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
     const since = prev !== undefined && prev.ready === n.ready ? prev.since : input.now.toISOString();
     const allocated = input.placement.allocated.get(n.name) ?? zero;
     const lost = input.nodeLostAfterMs === undefined ? undefined : lostAt({ ready: n.ready, since }, input.nodeLostAfterMs, input.now);
+    const cordoned = cordonedNodes(input.load).get(n.name);
     out.set(n.name, {
       name: n.name, address: n.address, capacity: n.capacity, allocated: { vcpus: allocated.vcpus, memoryBytes: allocated.memoryBytes }, ready: n.ready, since,
       ...(lost !== undefined ? { lostAt: lost } : {}),
+      ...(cordoned !== undefined ? { cordoned } : {}),
     });
   }
   return out;
@@ -189,6 +191,21 @@ function addInvalidNew(key: ResourceKey, input: StatusInput, out: Map<ResourceKe
   } as ResourceStatus);
 }
 
+/**
+ * Warnings about `systemv0/node` documents that only the controller can give: a node that has
+ * not registered (yet: the declaration applies when it does), and a drain, which only cordons
+ * until moving is built (issue #14).
+ */
+function nodeDeclarationWarnings(input: StatusInput): { file: string; line: number; column: number; severity: "warning"; message: string }[] {
+  const out: { file: string; line: number; column: number; severity: "warning"; message: string }[] = [];
+  for (const n of input.load.nodes?.values() ?? []) {
+    const at = { file: n.source.file, line: n.source.line, column: n.source.column, severity: "warning" as const };
+    if (!input.nodes.some((x) => x.name === n.name)) out.push({ ...at, message: `systemv0/node ${n.name}: no node of that name has registered (yet); the declaration applies when it does` });
+    if (n.drain) out.push({ ...at, message: `systemv0/node ${n.name}: humops/drain only cordons the node for now: moving routers and Ceph VMs off it is not built yet (issue #14)` });
+  }
+  return out;
+}
+
 /** The status of every resource and node after a round. */
 export function buildStatus(input: StatusInput): ClusterStatus {
   const resources = new Map<ResourceKey, ResourceStatus>();
@@ -209,6 +226,6 @@ export function buildStatus(input: StatusInput): ClusterStatus {
     }
   }
   for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);
-  const diagnostics = input.load.diagnostics.map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
+  const diagnostics = [...input.load.diagnostics, ...nodeDeclarationWarnings(input)].map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
   return { manifestsCommit: input.commit, resources, nodes: nodeStatusesOf(input), diagnostics };
 }

@@ -47,6 +47,7 @@ export function gatePlan(o: { load: LoadResult; previous: ReadonlyMap<ResourceKe
     diagnostics: [...plan.errors, ...plan.warnings],
     failedFiles: o.load.failedFiles,
     invalidKeys: new Set([...o.load.invalidKeys, ...validation.invalid]),
+    ...(o.load.nodes !== undefined ? { nodes: o.load.nodes } : {}),
   };
   const deletable = new Set(plan.changes.filter((c) => c.action === "delete").map((c) => c.key));
   const heldDeletes = new Map(plan.blocked.filter((b) => b.action === "delete").map((b) => [b.key, { reason: b.reason, message: b.message }]));

@@ -7,10 +7,12 @@
  *   already placed) fit the VM's requests; nothing fits -> Unschedulable, saying what each node lacks.
  * - Disks go beside the VM that uses them; image entities beside their source disk.
  * - Routers go to the least loaded ready node.
+ * - A cordoned node (a `systemv0/node` document with `humops/cordon` or `humops/drain`, issue
+ *   #14) is never chosen: what is already there stays (sticky, or named by an annotation).
  * - Networks go to every node that runs a VM or router using them (every ready node when unused).
  */
 import type { ResourceKey } from "../../schemas/kinds.js";
-import type { DesiredResource } from "../manifest/types.js";
+import type { DesiredResource, LoadResult } from "../manifest/types.js";
 import type { NodeInfo } from "../bus/controller-bus.js";
 
 /** Requested compute of a resource. */
@@ -27,6 +29,8 @@ export interface PlacementInput {
   readonly previous: ReadonlyMap<ResourceKey, string>;
   /** A VM's requests (other kinds request nothing). */
   readonly requests: (r: DesiredResource) => Requests;
+  /** Cordoned nodes -> why (where the manifests say so): never chosen for a new placement. */
+  readonly cordoned?: ReadonlyMap<string, string>;
 }
 
 /** Where everything goes. */
@@ -71,8 +75,10 @@ export function nicNetworks(r: DesiredResource): string[] {
 class Ledger {
   readonly allocated = new Map<string, { vcpus: number; memoryBytes: number; count: number }>();
   readonly nodes: readonly NodeInfo[];
-  constructor(nodes: readonly NodeInfo[]) {
+  readonly cordoned: ReadonlyMap<string, string>;
+  constructor(nodes: readonly NodeInfo[], cordoned: ReadonlyMap<string, string> = new Map()) {
     this.nodes = nodes;
+    this.cordoned = cordoned;
     for (const n of nodes) this.allocated.set(n.name, { vcpus: 0, memoryBytes: 0, count: 0 });
   }
   add(node: string, req: Requests): void {
@@ -90,6 +96,7 @@ class Ledger {
     for (const n of [...this.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
       const f = this.free(n);
       if (!n.ready) reasons.push(`${n.name}: not ready`);
+      else if (this.cordoned.has(n.name)) reasons.push(`${n.name}: ${this.cordoned.get(n.name)}`);
       else if (f.vcpus < req.vcpus) reasons.push(`${n.name}: needs ${req.vcpus} vCPU, ${Math.max(0, f.vcpus)} free`);
       else if (f.memoryBytes < req.memoryBytes) reasons.push(`${n.name}: needs ${fmtGiB(req.memoryBytes)} memory, ${fmtGiB(Math.max(0, f.memoryBytes))} free`);
       else fits.push(n);
@@ -106,7 +113,7 @@ class Ledger {
 
 /** Decides where every node-level resource goes. Deterministic for the same input. */
 export function placeResources(input: PlacementInput): Placement {
-  const ledger = new Ledger(input.nodes);
+  const ledger = new Ledger(input.nodes, input.cordoned);
   const known = new Set(input.nodes.map((n) => n.name));
   const nodes = new Map<ResourceKey, string[]>();
   const unschedulable = new Map<ResourceKey, string>();
@@ -158,4 +165,13 @@ function placeNetworks(o: { networks: DesiredResource[]; users: DesiredResource[
     }
     o.nodes.set(net.key, on.size > 0 ? [...on].sort() : [...o.ready].sort());
   }
+}
+
+/** The nodes the manifests cordon (or drain), with why, for placement's explanations and the node status. */
+export function cordonedNodes(load: Pick<LoadResult, "nodes">): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of load.nodes?.values() ?? []) {
+    if (n.cordon) out.set(n.name, `cordoned (${n.drain ? "humops/drain" : "humops/cordon"} at ${n.source.file}:${n.source.line})`);
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ import { gatePlan, type Gate } from "./gate-plan.js";
 import { nextGeneration, specHash } from "./generations.js";
 import { assignIncarnations, currentIncarnationView } from "./incarnations.js";
 import type { PlacementClaims } from "./placement-claims.js";
-import { placeResources, type Placement } from "./placement.js";
+import { cordonedNodes, placeResources, type Placement } from "./placement.js";
 import { planWork, type WorkItem } from "./plan-work.js";
 import type { ControllerDeps } from "./ports.js";
 
@@ -80,10 +80,11 @@ export async function readWorld(ctx: SyncContext): Promise<World> {
   const load = gate.load;
   const { generations, hashes } = generationsOf(load, state);
   const incarnations = assignIncarnations(load, state.statuses);
-  const placement = placeResources({ desired: [...load.resources.values()], nodes, previous: ctx.claims.previous(state.previousPlacement()), requests: deps.requests });
+  const placement = placeResources({ desired: [...load.resources.values()], nodes, previous: ctx.claims.previous(state.previousPlacement()), requests: deps.requests, cordoned: cordonedNodes(load) });
   ctx.claims.record(placement, (k) => !k.startsWith("systemv0/network/"));
   state.forgetEarlierLives(incarnations.minted, placement.nodes);
   const observed = currentIncarnationView(observedAll, incarnations.of, placement.nodes);
   const items = planWork({ load, generations, placement: placement.nodes, observed, clusterApplied: state.clusterApplied, previous: state.statuses, stalled: state.stalled, mayDelete: (k) => load.resources.has(k) || gate.deletable.has(k) });
   return { commit, load, gate, generations, hashes, incarnations: incarnations.of, minted: incarnations.minted, placement, observed, nodes, items: new Map(items.map((i) => [i.id, i])) };
 }
+

@@ -3,9 +3,9 @@
  * missing or unknown), the kind's JSON Schema (schemas/validators.ts), then the quantities the
  * schema can only check by shape (sizes and vCPUs must parse and not be zero). Pure.
  */
-import { KINDS, type ApiType } from "../../schemas/kinds.js";
+import { KINDS, NODE_API_TYPE, type ApiType } from "../../schemas/kinds.js";
 import { parseBytes, parseVcpus } from "../../schemas/quantity.js";
-import { validateDocument, type SchemaIssue } from "../../schemas/validators.js";
+import { validateDocument, validateNodeDeclaration, type SchemaIssue, type ValidationResult } from "../../schemas/validators.js";
 import { closestMatch } from "./closest-match.js";
 import type { DiagnosticCode } from "./codes.js";
 
@@ -49,7 +49,7 @@ function checkApiType(doc: Record<string, unknown>): DocumentIssue | undefined {
     const message = `add \`meta.apiType\`, one of: ${API_TYPES.join(", ")}`;
     return { code: "MISSING_API_TYPE", pointer: "/meta", atKey: true, message };
   }
-  if (typeof apiType === "string" && Object.hasOwn(KINDS, apiType)) return undefined;
+  if (typeof apiType === "string" && (Object.hasOwn(KINDS, apiType) || apiType === NODE_API_TYPE)) return undefined;
   const guess = typeof apiType === "string" ? closestMatch(apiType, API_TYPES) : undefined;
   const hint = guess ? `did you mean ${guess}? ` : "";
   const message = `unknown apiType ${JSON.stringify(apiType)}; ${hint}known apiTypes: ${API_TYPES.join(", ")}`;
@@ -103,8 +103,8 @@ function checkQuantities(apiType: ApiType, doc: Record<string, unknown>): Docume
   return issues;
 }
 
-function schemaIssues(doc: Record<string, unknown>): DocumentIssue[] {
-  const result = validateDocument(doc);
+function schemaIssues(doc: Record<string, unknown>, validate: (doc: unknown) => ValidationResult<unknown> = validateDocument): DocumentIssue[] {
+  const result = validate(doc);
   if (result.ok) return [];
   return result.errors.map((e: SchemaIssue) => {
     const code = codeOfKeyword(e.keyword);
@@ -144,6 +144,7 @@ function dropTypoMissing(issues: readonly DocumentIssue[]): DocumentIssue[] {
 export function checkDocument(doc: Record<string, unknown>): DocumentIssue[] {
   const apiTypeIssue = checkApiType(doc);
   if (apiTypeIssue) return [apiTypeIssue];
+  if ((doc["meta"] as Record<string, unknown>)["apiType"] === NODE_API_TYPE) return dropTypoMissing(schemaIssues(doc, validateNodeDeclaration));
   const apiType = (doc["meta"] as Record<string, unknown>)["apiType"] as ApiType;
   const quantities = checkQuantities(apiType, doc);
   const quantityPointers = new Set(quantities.map((q) => q.pointer));

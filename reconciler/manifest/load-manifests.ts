@@ -7,7 +7,7 @@
 import { displayName, parseResourceKey, type ResourceKey } from "../../schemas/kinds.js";
 import type { ParseCache } from "./parse-cache.js";
 import { parseManifestFile } from "./parse-manifest-file.js";
-import type { DesiredResource, Diagnostic, FileResult, LoadResult, ManifestFile, ParsedDocument, SourcePos } from "./types.js";
+import type { DeclaredNode, DesiredResource, Diagnostic, FileResult, LoadResult, ManifestFile, ParsedDocument, SourcePos } from "./types.js";
 
 /** Options of loadManifests. */
 export interface LoadOptions {
@@ -66,6 +66,22 @@ function duplicateDiagnostics(decls: readonly Declaration[], resource: string): 
   });
 }
 
+/** The valid `systemv0/node` documents by name; a node declared twice is an error at each place (and used from neither). */
+function declaredNodes(results: readonly FileResult[], diagnostics: Diagnostic[], failedFiles: Set<string>): Map<string, DeclaredNode> {
+  const byName = new Map<string, { node: DeclaredNode; path: string; doc: ParsedDocument }[]>();
+  for (const r of results) for (const doc of r.documents) if (doc.node) byName.set(doc.node.name, [...(byName.get(doc.node.name) ?? []), { node: doc.node, path: r.path, doc }]);
+  const out = new Map<string, DeclaredNode>();
+  for (const [name, decls] of byName) {
+    if (decls.length === 1) {
+      out.set(name, decls[0]!.node);
+      continue;
+    }
+    diagnostics.push(...duplicateDiagnostics(decls.map((d) => ({ doc: d.doc, path: d.path })), `systemv0/node ${name}`));
+    for (const d of decls) failedFiles.add(d.path);
+  }
+  return out;
+}
+
 /**
  * Loads every file (any order; results are sorted by path) into valid resources, diagnostics
  * sorted by place, the files that failed and the identities of invalid documents. Never throws.
@@ -88,6 +104,7 @@ export function loadManifests(files: readonly ManifestFile[], opts: LoadOptions 
     if (resource) resources.set(key, resource);
     else invalidKeys.add(key);
   }
+  const nodes = declaredNodes(results, diagnostics, failedFiles);
   diagnostics.sort(compareDiagnostics);
-  return { resources, diagnostics, failedFiles, invalidKeys };
+  return { resources, diagnostics, failedFiles, invalidKeys, ...(nodes.size > 0 ? { nodes } : {}) };
 }

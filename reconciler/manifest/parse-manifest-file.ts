@@ -8,8 +8,8 @@ import type { DiagnosticCode } from "./codes.js";
 import { LOAD_LIMITS } from "./codes.js";
 import { checkDocument } from "./check-document.js";
 import { readIdentity } from "./read-identity.js";
-import type { ResourceKey, ResourceRef } from "../../schemas/kinds.js";
-import type { Diagnostic, DesiredResource, FileResult, ManifestFile, Meta, ParsedDocument, SourcePos } from "./types.js";
+import { NODE_API_TYPE, type ResourceKey, type ResourceRef } from "../../schemas/kinds.js";
+import type { DeclaredNode, Diagnostic, DesiredResource, FileResult, ManifestFile, Meta, ParsedDocument, SourcePos } from "./types.js";
 import { positionFor, yamlToValue, type LineCol, type PositionIndex } from "./yaml-to-value.js";
 
 const YAML_CODES: Readonly<Record<string, DiagnosticCode>> = {
@@ -90,6 +90,17 @@ function toResource(value: Record<string, unknown>, id: { ref: ResourceRef; key:
   };
 }
 
+function isNodeDocument(record: Record<string, unknown>): boolean {
+  return (record["meta"] as Record<string, unknown> | undefined)?.["apiType"] === NODE_API_TYPE;
+}
+
+/** A valid node document as the controller reads it: drain implies cordon. */
+function toDeclaredNode(record: Record<string, unknown>, source: SourcePos): DeclaredNode {
+  const meta = record["meta"] as { id: string; annotations?: Record<string, string> };
+  const drain = meta.annotations?.["humops/drain"] === "true";
+  return { name: meta.id, cordon: drain || meta.annotations?.["humops/cordon"] === "true", drain, source };
+}
+
 function parseDocument(ctx: FileContext, doc: Document.Parsed, index: number): ParsedDocument | undefined {
   const hasYamlErrors = reportYamlProblems(ctx, doc);
   if (isEmptyDocument(doc)) return undefined;
@@ -113,6 +124,7 @@ function parseDocument(ctx: FileContext, doc: Document.Parsed, index: number): P
     const pos = positionFor(walked.positions, issue.pointer, issue.atKey) ?? start;
     diag(ctx, pos, { code: issue.code, message: issue.message, resource: identity.display });
   }
+  if (issues.length === 0 && isNodeDocument(record)) return { ...withKey, node: toDeclaredNode(record, source) };
   if (issues.length > 0 || !identity.key || !identity.ref) return withKey;
   return { ...withKey, resource: toResource(record, { ref: identity.ref, key: identity.key }, { source, positions: walked.positions }) };
 }

@@ -50,6 +50,20 @@ export interface DesiredResource {
   readonly positions: Readonly<Record<string, readonly [line: number, column: number]>>;
 }
 
+/**
+ * A node declared for maintenance (a `systemv0/node` document, CONTRACT.md §6.2, issue #14).
+ * Not a resource: nothing is built for it; placement and status read it.
+ */
+export interface DeclaredNode {
+  /** The node's name (meta.id). */
+  readonly name: string;
+  /** `humops/cordon: "true"` (or drain): place nothing new there. */
+  readonly cordon: boolean;
+  /** `humops/drain: "true"`: move what can move off it (not built yet: only cordons). */
+  readonly drain: boolean;
+  readonly source: SourcePos;
+}
+
 /** A manifests tree after loading: valid resources, every diagnostic, and which files failed. */
 export interface LoadResult {
   readonly resources: ReadonlyMap<ResourceKey, DesiredResource>;
@@ -61,6 +75,8 @@ export interface LoadResult {
   readonly failedFiles: ReadonlySet<string>;
   /** Identities (keys) that could still be read from invalid documents, so they keep their last applied state. */
   readonly invalidKeys: ReadonlySet<ResourceKey>;
+  /** Nodes declared for maintenance, by name (absent: none declared). */
+  readonly nodes?: ReadonlyMap<string, DeclaredNode>;
 }
 
 /**
@@ -86,6 +102,8 @@ export interface ParsedDocument {
   readonly key?: ResourceKey;
   /** The resource, only when the document is valid. */
   readonly resource?: DesiredResource;
+  /** A valid `systemv0/node` document (it has no resource key). */
+  readonly node?: DeclaredNode;
 }
 
 /**

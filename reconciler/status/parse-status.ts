@@ -68,6 +68,7 @@ function parseNodeStatus(text: string): NodeStatus | undefined {
     ready: doc["ready"] === true,
     since: str(doc["since"]),
     ...(typeof doc["lostAt"] === "string" ? { lostAt: doc["lostAt"] } : {}),
+    ...(typeof doc["cordoned"] === "string" ? { cordoned: doc["cordoned"] } : {}),
   };
 }
 

@@ -65,7 +65,7 @@ export function renderReadme(status: ClusterStatus): string {
     "",
     "| node | ready | address |",
     "|---|---|---|",
-    ...nodes.map((n) => `| ${cell(n.name)} | ${n.ready ? "yes" : n.lostAt !== undefined ? `no: lost at ${cell(n.lostAt)}` : "no"} | ${cell(n.address)} |`),
+    ...nodes.map((n) => `| ${cell(n.name)} | ${n.ready ? "yes" : n.lostAt !== undefined ? `no: lost at ${cell(n.lostAt)}` : "no"}${n.cordoned !== undefined ? `, ${cell(n.cordoned)}` : ""} | ${cell(n.address)} |`),
     "",
     "## Resources",
     "",

@@ -46,6 +46,7 @@ function nodeDocument(n: NodeStatus): Record<string, unknown> {
     ready: n.ready,
     since: n.since,
     ...(n.lostAt !== undefined ? { lostAt: n.lostAt } : {}),
+    ...(n.cordoned !== undefined ? { cordoned: n.cordoned } : {}),
   };
 }
 

@@ -58,6 +58,8 @@ export interface NodeStatus {
   readonly since: string;
   /** When the node counted as lost: NotReady for longer than the node-lost delay (issue #14); absent while ready or only NotReady. */
   readonly lostAt?: string;
+  /** Why nothing new is placed there: `cordoned (humops/cordon at FILE:LINE)` (issue #14); absent: not cordoned. */
+  readonly cordoned?: string;
 }
 
 /** Everything the status branch holds. */

@@ -8,6 +8,7 @@ import type { Image } from "./image.js";
 import type { ImageEntity } from "./imageentity.js";
 import type { Namespace } from "./namespace.js";
 import type { Network } from "./network.js";
+import type { NodeDeclaration } from "./node-declaration.js";
 import type { VirtualMachine } from "./virtualmachine.js";
 import type { VirtualRouter } from "./virtualrouter.js";
 
@@ -21,6 +22,7 @@ export interface ResourceByApiType {
   "systemv0/imageentity": ImageEntity;
   "corev0/namespace": Namespace;
   "systemv0/network": Network;
+  "systemv0/node": NodeDeclaration;
   "systemv0/virtualmachine": VirtualMachine;
   "systemv0/virtualrouter": VirtualRouter;
 }

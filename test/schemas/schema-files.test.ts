@@ -81,10 +81,11 @@ test("meta follows each kind's scope", () => {
   }
 });
 
-test("the manifest schema dispatches to every kind exactly once", () => {
+test("the manifest schema dispatches to every kind exactly once, and to the node declaration (systemv0/node)", () => {
   const m = load("manifest.schema.json");
   const refs = (m["allOf"] as Schema[]).map((b) => (b["then"] as Schema)["$ref"]);
-  assert.equal([...refs].sort(), Object.keys(KINDS).map((a) => `resources/${a.split("/")[1]}.schema.json`).sort());
+  const expected = [...Object.keys(KINDS).map((a) => `resources/${a.split("/")[1]}.schema.json`), "resources/node-declaration.schema.json"];
+  assert.equal([...refs].sort(), expected.sort());
 });
 
 test.run();

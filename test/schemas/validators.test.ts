@@ -7,6 +7,7 @@ import {
   findIgnoredHumstackKeys,
   validateAgentConfig,
   validateDocument,
+  validateNodeDeclaration,
   validateNodeReport,
   validateResource,
   validateWithManifestSchema,
@@ -116,6 +117,18 @@ editors("every single-node mutation of every example is judged the same", () => 
   }
   assert.ok(checked > 500, `${checked} mutations`);
   assert.ok(invalid > checked / 2, `${invalid} of ${checked} invalid`);
+});
+
+editors("a systemv0/node declaration and its single-node mutations are judged the same as validateNodeDeclaration does", () => {
+  const doc = { meta: { apiType: "systemv0/node", id: "node1", annotations: { "humops/cordon": "true", "humops/drain": "false", owner: "ops" } }, spec: {} };
+  let checked = 0;
+  for (const [pointer, value] of mutations(doc)) {
+    const d = mutate(doc, pointer, value);
+    assert.is(validateWithManifestSchema(d).ok, validateNodeDeclaration(d).ok, `${pointer} = ${JSON.stringify(value)}`);
+    checked++;
+  }
+  assert.ok(validateNodeDeclaration(doc).ok);
+  assert.ok(checked > 50, `${checked} mutations`);
 });
 
 editors.run();

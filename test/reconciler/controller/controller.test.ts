@@ -190,6 +190,37 @@ loop("two nodes: networks follow their users; an annotation moves a router (crea
   assert.not.ok(agent2.host.has(net), "no user left on node2: its network goes too");
 });
 
+loop("cordon from git: a systemv0/node document keeps new placements off the node, says so in its status; unknown nodes and drain are warnings; uncordon lets placement use it again (issue #14)", async () => {
+  const env = await setup();
+  const agent2 = await new FakeAgent(env.bus.connectAgent(), "node2").start();
+  const files = exampleFiles();
+  const nodes = 'meta:\n  apiType: systemv0/node\n  id: node1\n  annotations:\n    humops/cordon: "true"\n---\nmeta:\n  apiType: systemv0/node\n  id: node9\n  annotations:\n    humops/drain: "true"\n';
+  env.source.commit({ ...files, "nodes.yaml": nodes });
+  const { c } = makeController(env);
+  const r = await nextRound(c, () => c.start());
+  assert.is(r.notReady, 0);
+  const onNode1 = [...env.agent.host.keys()];
+  assert.equal(onNode1, [], `nothing placed on the cordoned node1 (found ${onNode1.join(", ")})`);
+  assert.ok(agent2.host.has("systemv0/virtualmachine/group1/ns1/vm1") && agent2.host.has("systemv0/virtualrouter/group1/ns1/vrouter1"));
+  assert.is(c.state.nodes.get("node1")?.cordoned, "cordoned (humops/cordon at nodes.yaml:1)");
+  assert.is(c.state.nodes.get("node2")?.cordoned, undefined);
+  const commit = env.status.commits.at(-1)!;
+  assert.is(parseStatusFiles(commit.files).nodes.get("node1")?.cordoned, "cordoned (humops/cordon at nodes.yaml:1)");
+  const readme = commit.files.get("README.md")!;
+  assert.match(readme, "| node1 | yes, cordoned (humops/cordon at nodes.yaml:1) |");
+  assert.match(readme, "systemv0/node node9: no node of that name has registered (yet)");
+  assert.match(readme, "systemv0/node node9: humops/drain only cordons the node for now");
+  // Uncordoned, with a new disk: the empty node1 takes it; what is on node2 stays there.
+  const bs2 = files["30-storage.yaml"]!.split("---")[0]!.replace("id: bs1", "id: bs2").replace("name: blockstorage1", "name: blockstorage2");
+  env.source.commit({ ...files, "31-bs2.yaml": bs2 });
+  const r2 = await nextRound(c, () => c.trigger("uncordon"));
+  await c.stop();
+  assert.is(r2.notReady, 0);
+  assert.equal([...env.agent.host.keys()], ["systemv0/blockstorage/group1/ns1/bs2"]);
+  assert.ok(agent2.host.has("systemv0/virtualmachine/group1/ns1/vm1"), "an uncordon moves nothing back");
+  assert.is(c.state.nodes.get("node1")?.cordoned, undefined);
+});
+
 loop("a failing disk blocks only its dependents; the rest becomes ready", async () => {
   const env = await setup();
   env.agent.failing = { match: /blockstorage\//, reason: "CommandFailed" };

@@ -44,6 +44,19 @@ place("sticky: a previous choice is kept even when another node is now less load
   assert.equal(p.nodes.get(b.key), ["w1"]);
 });
 
+place("cordoned: never chosen for a new placement, what is already there stays, and Unschedulable says why (issue #14)", () => {
+  const stays = vm("stays", "1", "1G");
+  const fresh = vm("fresh", "1", "1G");
+  const router = res("systemv0/virtualrouter", "r1", {});
+  const cordoned = new Map([["w1", "cordoned (humops/cordon at nodes.yaml:1)"]]);
+  const p = placeResources({ desired: [stays, fresh, router], nodes: [node("w1", 64, 64), node("w2", 4, 8)], previous: new Map([[stays.key, "w1"]]), requests: resourceRequests, cordoned });
+  assert.equal(p.nodes.get(stays.key), ["w1"], "sticky: a cordon moves nothing");
+  assert.equal(p.nodes.get(fresh.key), ["w2"], "the emptier node is cordoned: the other one");
+  assert.equal(p.nodes.get(router.key), ["w2"]);
+  const none = placeResources({ desired: [fresh], nodes: [node("w1", 64, 64)], previous: new Map(), requests: resourceRequests, cordoned });
+  assert.is(none.unschedulable.get(fresh.key), "no node fits: w1: cordoned (humops/cordon at nodes.yaml:1)");
+});
+
 place("Unschedulable: says what each node lacks", () => {
   const big = vm("big", "4", "4G");
   const p = placeResources({ desired: [vm("a-small", "3", "1G"), big], nodes: [node("w1", 4, 8), node("w2", 8, 2), node("w3", 16, 64, false)], previous: new Map(), requests: resourceRequests });

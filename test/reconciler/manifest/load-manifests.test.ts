@@ -25,6 +25,28 @@ load("loads the humstack README examples: ten resources, no error", () => {
   assert.is((vm.spec["nics"] as { ipv4Address: string }[])[0]!.ipv4Address, "10.0.0.1");
 });
 
+load("systemv0/node documents: maintenance declarations, not resources; drain implies cordon; a typo, a spec or a second declaration is an error (issue #14)", () => {
+  const node = (id: string, ann: string) => `meta:\n  apiType: systemv0/node\n  id: ${id}\n  annotations:\n${ann}`;
+  const ok = loadManifests([{ path: "nodes.yaml", text: `${node("n1", '    humops/cordon: "true"\n')}---\n${node("n2", '    humops/drain: "true"\n')}---\n${node("n3", '    humops/cordon: "false"\n    owner: ops\n')}` }]);
+  assert.equal(ok.diagnostics, []);
+  assert.is(ok.resources.size, 0);
+  assert.equal([...ok.nodes!.values()].map((n) => [n.name, n.cordon, n.drain, n.source.line]), [["n1", true, false, 1], ["n2", true, true, 7], ["n3", false, false, 13]]);
+  const typo = loadManifests([{ path: "n.yaml", text: node("n1", '    humops/cordn: "true"\n') }]);
+  assert.equal(typo.diagnostics.map((d) => [d.line, d.code, d.message.includes('did you mean "humops/cordon"')]), [[5, "UNKNOWN_FIELD", true]]);
+  assert.ok(typo.failedFiles.has("n.yaml"));
+  assert.is(typo.nodes, undefined);
+  const yes = loadManifests([{ path: "n.yaml", text: node("n1", "    humops/cordon: yes\n") }]);
+  assert.equal(yes.diagnostics.map((d) => d.code), ["SCHEMA"], "only the strings \"true\" and \"false\"");
+  const spec = loadManifests([{ path: "n.yaml", text: `${node("n1", '    humops/cordon: "true"\n')}spec:\n  limitVcpus: 4\n` }]);
+  assert.equal(spec.diagnostics.map((d) => d.code), ["UNKNOWN_FIELD"]);
+  const badName = loadManifests([{ path: "n.yaml", text: node("node1.example.org", '    humops/cordon: "true"\n') }]);
+  assert.equal(badName.diagnostics.map((d) => d.code), ["SCHEMA"], "a node name has no dots");
+  const twice = loadManifests([{ path: "a.yaml", text: node("n1", '    humops/cordon: "true"\n') }, { path: "b.yaml", text: node("n1", '    humops/drain: "true"\n') }]);
+  assert.equal(twice.diagnostics.map((d) => [d.file, d.code]), [["a.yaml", "DUPLICATE_ID"], ["b.yaml", "DUPLICATE_ID"]]);
+  assert.is(twice.nodes, undefined, "neither declaration is used");
+  assert.equal([...twice.failedFiles].sort(), ["a.yaml", "b.yaml"]);
+});
+
 load("the result does not depend on the order of the files", () => {
   const a = loadManifests(examples);
   const b = loadManifests([...examples].reverse());

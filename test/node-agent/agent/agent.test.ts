@@ -62,7 +62,7 @@ A.after.each(async (ctx) => {
 });
 
 A("registers with capacity and accelerator; a command runs through its driver, journaled and kept on disk", async (ctx) => {
-  assert.equal(await ctx.bus.nodes(), [{ name: "n1", address: "198.18.0.1", capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 }, agentVersion: "1.2.3", accelerator: "tcg", ready: true }]);
+  assert.equal(await ctx.bus.nodes(), [{ name: "n1", address: "198.18.0.1", capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 }, agentVersion: "1.2.3", accelerator: "tcg", protocol: "1.3", ready: true }]);
   const r = await ctx.bus.send("n1", netCmd("c1"), { timeoutMs: 2000 });
   assert.is(r.ok, true);
   assert.equal(r.observed?.state, "Active");

@@ -28,10 +28,15 @@ export interface ControllerBus {
    * when the command or the reply does not validate (or the agent rejected the command), and
    * the signal's reason when aborted (reconciler/bus/errors.ts), ProtocolVersionError when the
    * agent does not understand the command's protocol. A failed command is not a rejection: it
-   * resolves with `ok: false`. A command with `acceptWithinMs` may resolve with an acceptance
-   * (protocol 1.3): its completion comes later as an `operation` event.
+   * resolves with `ok: false`. An acceptance (the command carried `acceptWithinMs`) is a
+   * ProtocolError here: use `submit`.
    */
-  send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance>;
+  send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult>;
+  /**
+   * Like `send`, but a command with `acceptWithinMs` may resolve with an acceptance (protocol
+   * 1.3): the operation runs on and its completion comes later as an `operation` event.
+   */
+  submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance>;
   /** Every node that ever registered, with its liveness. */
   nodes(): Promise<NodeInfo[]>;
   /** The last inventory of every node (survives a controller restart: kept in a KV bucket). */

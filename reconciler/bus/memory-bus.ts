@@ -67,7 +67,13 @@ export class MemoryBus implements ControllerBus {
   /** Test control: an update for which this returns true is lost on the way (never reaches the controller). */
   dropOperation: ((u: OperationUpdate) => boolean) | undefined;
 
-  async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
+  async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    const reply = await this.submit(node, cmd, opts);
+    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
+    return reply;
+  }
+
+  async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
     if (this.#closed) throw new BusClosedError();
     const wire = checked(parseNodeCommand(copy(cmd)), "command");
     opts.signal?.throwIfAborted();

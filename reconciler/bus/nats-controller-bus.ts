@@ -108,7 +108,13 @@ export class NatsControllerBus implements ControllerBus {
     return openLeaseStore(this.#nc, { replicas: this.#replicas });
   }
 
-  async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
+  async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    const reply = await this.submit(node, cmd, opts);
+    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
+    return reply;
+  }
+
+  async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
     if (this.#closed) throw new BusClosedError();
     const checked = parseNodeCommand(cmd);
     if (!checked.ok) throw new ProtocolError(`invalid command: ${formatIssues(checked.errors)}`, "command");

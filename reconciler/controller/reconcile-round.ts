@@ -109,7 +109,7 @@ export async function deliver(a: ApplyInput, item: WorkItem, cmd: NodeCommand, s
   await a.ctx.limiter.take(signal);
   a.ctx.log.debug({ resource: item.key, node: item.node, op: item.op, generation: item.generation, reason: item.reason, commandId: cmd.commandId }, "sending command");
   try {
-    return await a.ctx.deps.bus.send(item.node!, cmd, { timeoutMs: a.ctx.commandTimeoutMs, signal });
+    return await a.ctx.deps.bus.submit(item.node!, cmd, { timeoutMs: a.ctx.commandTimeoutMs, signal });
   } catch (e: unknown) {
     a.ctx.deps.metrics?.command?.("error");
     throw e;

@@ -63,6 +63,8 @@ export class OperationBoard {
     const t: Tracked = { cmd, operationId, startedAt: new Date().toISOString(), progress: this.#progress.get(operationId), lastSentMs: 0 };
     this.#tracked.set(cmd.commandId, t);
     this.#tick();
+    // What the driver reported before the acceptance goes out at once (the controller may not have recorded the acceptance yet; the heartbeat repeats it).
+    if (t.progress !== undefined) queueMicrotask(() => this.#tracked.has(cmd.commandId) && this.#send(t, "Running"));
     void result.then((r) => this.#complete(t, r));
     return { accepted: true, commandId: cmd.commandId, key: cmd.key, operationId };
   }

@@ -203,6 +203,8 @@ export class Controller {
       if (world.minted.has(item.key) || (was !== undefined && (was.generation !== item.generation || was.op !== item.op))) this.queue.forget(id);
       this.queue.add(id);
     }
+    // An operation in flight for an item no longer wanted (its resource deleted mid-create) is cancelled (apply-on-node.ts).
+    for (const id of this.state.operations.ids()) if (!world.items.has(id)) this.queue.add(id);
     const s = this.queue.stats();
     this.deps.metrics?.queueDepth?.(s.ready + s.active + s.delayed);
     this.tickProgress();

@@ -51,6 +51,11 @@ export class InFlightOperations {
     return this.#byItem.size;
   }
 
+  /** The item ids with a record. */
+  ids(): string[] {
+    return [...this.#byItem.keys()];
+  }
+
   get(itemId: string): InFlightOperation | undefined {
     return this.#byItem.get(itemId);
   }

@@ -19,7 +19,7 @@ import type { ItemOutcome } from "./execute-work.js";
 import type { PlacementClaims } from "./placement-claims.js";
 import type { WorkItem } from "./plan-work.js";
 import { recordClusterLevel, type RoundContext } from "./reconcile-round.js";
-import { applyOnNode } from "./apply-on-node.js";
+import { applyOnNode, cancelOnNode } from "./apply-on-node.js";
 import type { World } from "./read-world.js";
 import type { QueueResult } from "./work-queue.js";
 
@@ -69,6 +69,11 @@ function currentWork(w: World, k: KeyContext, id: string): WorkItem | undefined 
   return reason === undefined ? undefined : item;
 }
 
+/** True when `key` is declared and placed on `node` in `w`. */
+function isWantedOn(w: World, key: ResourceKey, node: string): boolean {
+  return w.load.resources.has(key) && (w.placement.nodes.get(key) ?? []).includes(node);
+}
+
 function park(k: KeyContext, item: WorkItem, unmet: readonly ResourceKey[]): QueueResult {
   for (const d of unmet) {
     const set = k.waiters.get(d) ?? new Set<string>();
@@ -86,7 +91,9 @@ export async function reconcileKey(k: KeyContext, id: string, signal: AbortSigna
   const item = w === undefined ? undefined : currentWork(w, k, id);
   if (w === undefined || item === undefined) {
     // Done already (the inventory shows it, e.g. after a lost completion) or no longer wanted.
-    if (k.ctx.state.operations.get(id) !== undefined) {
+    const rec = k.ctx.state.operations.get(id);
+    if (w !== undefined && rec !== undefined && rec.cmd.op === "apply" && rec.result === undefined && !isWantedOn(w, rec.cmd.key, rec.node)) return cancelOnNode({ k, w, rec, signal });
+    if (rec !== undefined) {
       k.ctx.state.operations.delete(id);
       if (w?.items.has(id) === true) k.wake(w.items.get(id)!.key);
     }

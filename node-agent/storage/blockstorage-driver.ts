@@ -127,13 +127,18 @@ export class BlockStorageDriver implements ResourceDriver {
         url: from.url,
         expectSha256: from.sha256,
         signal: ctx.signal,
-        onProgress: (receivedBytes, totalBytes) => this.#opts.onState?.(spec.key as ResourceKey, "Downloading", { receivedBytes, totalBytes }),
+        onProgress: (receivedBytes, totalBytes) => {
+          this.#opts.onState?.(spec.key as ResourceKey, "Downloading", { receivedBytes, totalBytes });
+          ctx.progress?.({ phase: "Downloading", doneBytes: receivedBytes, ...(totalBytes !== undefined ? { totalBytes } : {}) });
+        },
       });
       this.#setState(spec.key as ResourceKey, "Copying");
+      ctx.progress?.({ phase: "Copying", totalBytes: file.sizeBytes });
       const format = await detectFormat(ctx.runner, file.path, ctx.signal);
       await backend.createFromFile(spec.disk, { path: file.path, format }, spec.limitBytes, ctx.signal);
     } else {
       this.#setState(spec.key as ResourceKey, "Copying");
+      ctx.progress?.({ phase: "Copying" });
       const base = await resolveBase(ctx.node, bctx, ctx.signal);
       await backend.createFromBase(spec.disk, base, spec.limitBytes, ctx.signal);
     }

@@ -79,16 +79,7 @@ export class HttpCache {
     await ensureDir(dir);
     const body = join(dir, "body");
     const meta = await this.#readMeta(dir, req.url, body);
-    const res = await downloadFile({
-      url: req.url,
-      part: `${body}.part`,
-      ...(req.headers ? { headers: req.headers } : {}),
-      ...(meta && (meta.etag || meta.lastModified) ? { cached: { etag: meta.etag, lastModified: meta.lastModified } } : {}),
-      expectSha256: req.expectSha256,
-      expectSizeBytes: req.expectSizeBytes,
-      signal: req.signal,
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
+    const res = await this.#download(req, body, meta);
     if (res.status === 304 && meta) {
       return this.#checkShared(req, { path: body, sha256: meta.sha256, sizeBytes: meta.sizeBytes, contentType: meta.contentType, fromCache: true });
     }
@@ -99,6 +90,33 @@ export class HttpCache {
     await writeFile(join(dir, "meta.json.tmp"), JSON.stringify(next));
     await commitFile(join(dir, "meta.json.tmp"), join(dir, "meta.json"));
     return { path: body, sha256: res.sha256, sizeBytes: res.sizeBytes, contentType: res.contentType, fromCache: false };
+  }
+
+  /**
+   * Downloads (or resumes) into `body.part`. A download aborted by its caller's signal (a newer
+   * command superseded it: the disk was deleted or changed, issue #11) removes its part file:
+   * nothing of a cancelled download stays on the node. The agent aborts commands only after
+   * draining them when it stops, so a graceful restart keeps its part and resumes.
+   */
+  async #download(req: CacheFetch, body: string, meta: CacheMeta | undefined): ReturnType<typeof downloadFile> {
+    try {
+      return await downloadFile({
+        url: req.url,
+        part: `${body}.part`,
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(meta && (meta.etag || meta.lastModified) ? { cached: { etag: meta.etag, lastModified: meta.lastModified } } : {}),
+        expectSha256: req.expectSha256,
+        expectSizeBytes: req.expectSizeBytes,
+        signal: req.signal,
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      });
+    } catch (e: unknown) {
+      if (req.signal?.aborted === true) {
+        await removeFile(`${body}.part`);
+        await removeFile(`${body}.part.json`);
+      }
+      throw e;
+    }
   }
 
   /** The entry's record when it is complete and its body has the recorded size. */

@@ -24,13 +24,15 @@ export class SupersededError extends Error {
   }
 }
 
-/** True when `newer` makes `running` pointless: see the file header. An earlier life's delete supersedes nothing. */
+/** True when `newer` makes the running apply pointless: see the file header. An earlier life's delete supersedes nothing, and a running delete is never superseded. */
 export function supersedes(newer: NodeCommand, running: NodeCommand): boolean {
   if (newer.key !== running.key || newer.commandId === running.commandId) return false;
   const sameLife = newer.incarnation === undefined || running.incarnation === undefined || newer.incarnation === running.incarnation;
-  if (newer.op === "delete") return running.op === "apply" && sameLife;
-  if (!sameLife) return true;
-  return running.op === "apply" && newer.generation > running.generation;
+  // A running delete is never cut short: half a delete is worse than a late apply (the newer
+  // command runs right after it, per resource in order).
+  if (running.op !== "apply") return false;
+  if (newer.op === "delete") return sameLife;
+  return !sameLife || newer.generation > running.generation;
 }
 
 /** True when `cmd` asks for exactly what `running` is doing (another send of it): it joins rather than runs again. */

@@ -127,6 +127,10 @@ export class BlockStorageDriver implements ResourceDriver {
         url: from.url,
         expectSha256: from.sha256,
         signal: ctx.signal,
+        // The command's signal aborts only when a newer command superseded it (the disk was
+        // deleted or changed: nothing of the download may stay, issue #11); the agent drains
+        // commands before it stops, so a graceful restart never aborts one.
+        discardPartOnAbort: true,
         onProgress: (receivedBytes, totalBytes) => {
           this.#opts.onState?.(spec.key as ResourceKey, "Downloading", { receivedBytes, totalBytes });
           ctx.progress?.({ phase: "Downloading", doneBytes: receivedBytes, ...(totalBytes !== undefined ? { totalBytes } : {}) });

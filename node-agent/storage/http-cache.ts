@@ -39,6 +39,12 @@ export interface CacheFetch {
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: DownloadOptions["onProgress"];
+  /**
+   * When the signal aborts the download, remove its part file and resume record instead of
+   * keeping them for a resume: the caller aborts only when the download is no longer wanted (a
+   * newer command superseded it, issue #11). Default false: an abort keeps the part.
+   */
+  readonly discardPartOnAbort?: boolean;
 }
 
 /** The node's HTTP download cache under `<dataDir>/cache/http`. */
@@ -93,10 +99,8 @@ export class HttpCache {
   }
 
   /**
-   * Downloads (or resumes) into `body.part`. A download aborted by its caller's signal (a newer
-   * command superseded it: the disk was deleted or changed, issue #11) removes its part file:
-   * nothing of a cancelled download stays on the node. The agent aborts commands only after
-   * draining them when it stops, so a graceful restart keeps its part and resumes.
+   * Downloads (or resumes) into `body.part`. With `discardPartOnAbort`, a download aborted by
+   * its caller's signal removes its part file and resume record (see CacheFetch).
    */
   async #download(req: CacheFetch, body: string, meta: CacheMeta | undefined): ReturnType<typeof downloadFile> {
     try {
@@ -111,7 +115,7 @@ export class HttpCache {
         ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       });
     } catch (e: unknown) {
-      if (req.signal?.aborted === true) {
+      if (req.discardPartOnAbort === true && req.signal?.aborted === true) {
         await removeFile(`${body}.part`);
         await removeFile(`${body}.part.json`);
       }

@@ -126,9 +126,13 @@ N("a controller restarted while operations run adopts them: nothing runs twice",
     await until("three disk operations accepted", () => inFlight(env.disks) === 3 && accepted(env) === 3, 15_000, 20);
     await until("the status records the disks", () => DISKS.every((k) => latest(env).has(k)), 10_000);
     await stopController(env);
+    const before = new Set(env.updates.map((u) => u.commandId));
     env.updates.length = 0;
     await startController(env);
-    await until("the new controller hears the running operations", () => accepted(env) === 3, 15_000, 20);
+    // Released only once the agent accepted the new controller's commands (joined to the running
+    // operations): a command arriving after an operation ended would be a new, idempotent apply.
+    const joined = (): number => new Set(env.updates.filter((u) => u.state === "Running" && !before.has(u.commandId)).map((u) => u.key)).size;
+    await until("the new controller's commands joined the running operations", () => joined() === 3, 15_000, 20);
     env.release();
     await until("every disk Ready", () => DISKS.every((k) => latest(env).get(k)?.ready === true), 15_000);
     for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);

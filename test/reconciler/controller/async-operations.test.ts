@@ -88,6 +88,8 @@ async function teardown(env: Env): Promise<void> {
 const latest = (env: Env): Map<ResourceKey, ResourceStatus> => parseStatusFiles(env.status.commits.at(-1)?.files ?? new Map()).resources;
 const inFlight = (d: FakeDriver): number => DISKS.reduce((n, k) => n + (d.inFlight.get(k) ?? 0), 0);
 const accepted = (env: Env): number => new Set(env.bus.operations.filter((u) => u.state === "Running").map((u) => u.key)).size;
+const joinedLines = async (env: Env): Promise<number> =>
+  (await readFile(join(env.dir, "journal.jsonl"), "utf8").catch(() => "")).trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { event: string; joined?: string }).filter((j) => j.event === "duplicate" && j.joined !== undefined).length;
 const allReady = (env: Env, keys: readonly ResourceKey[]): boolean => keys.every((k) => latest(env).get(k)?.ready === true);
 
 const A = suite("asynchronous operations (real agent runtime, MemoryBus)");
@@ -167,11 +169,12 @@ A("a controller restarted while operations run adopts them: the agent joins its 
     await env.c.stop();
     env.c = controller(env);
     await until("the new controller sent its commands", () => env.bus.sent.length >= before + 3, 10_000, 20);
+    // Released only once the agent joined them: a command arriving after the operation ended is a new apply (idempotent, but a second run).
+    await until("the agent joined them to the running operations", async () => (await joinedLines(env)) === 3, 10_000, 20);
     env.release();
     await until("every disk Ready", () => allReady(env, DISKS), 15_000);
     for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
-    const journal = (await readFile(join(env.dir, "journal.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { event: string; joined?: string });
-    assert.is(journal.filter((j) => j.event === "duplicate" && j.joined !== undefined).length, 3, "three commands joined the running operations");
+    assert.is(await joinedLines(env), 3, "three commands joined the running operations");
   } finally {
     await teardown(env);
   }

@@ -97,7 +97,8 @@ export class CommandExecutor {
       return known;
     }
     const running = this.#running.get(cmd.key);
-    if (running !== undefined && isSameOperation(cmd, running.cmd)) return this.#join(cmd, running.cmd);
+    const joinable = running !== undefined && isSameOperation(cmd, running.cmd) ? this.#inflight.get(running.cmd.commandId) : undefined;
+    if (joinable !== undefined) return this.#join(cmd, running!.cmd, joinable);
     if (running !== undefined && supersedes(cmd, running.cmd)) {
       const { commandId, key, op, generation } = running.cmd;
       void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, supersededBy: cmd.commandId });
@@ -112,13 +113,12 @@ export class CommandExecutor {
    * op, generation and incarnation): it waits for that operation instead of running it twice,
    * and its own commandId is answered with that result from then on.
    */
-  async #join(cmd: NodeCommand, running: NodeCommand): Promise<CommandResult> {
+  async #join(cmd: NodeCommand, running: NodeCommand, result: Promise<CommandResult>): Promise<CommandResult> {
     const { commandId, key, op, generation } = cmd;
     this.#joined.set(commandId, running.commandId);
     void this.#o.journal.write({ event: "duplicate", commandId, key, op, generation, joined: running.commandId });
     try {
-      const first = (await this.#inflight.get(running.commandId)) ?? (this.#o.results.get(running.commandId) as CommandResult);
-      const mine = { ...first, commandId };
+      const mine = { ...(await result), commandId };
       this.#o.results.set(mine);
       return mine;
     } finally {

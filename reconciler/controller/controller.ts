@@ -229,10 +229,8 @@ export class Controller {
     if (this.progressTimer !== undefined || (this.queue.isIdle() && this.state.operations.size === 0) || this.abort.signal.aborted) return;
     this.progressTimer = setTimeout(() => {
       this.progressTimer = undefined;
-      const active = this.queue.oldestActiveSince();
-      const op = this.state.operations.oldestStartedMs();
-      const since = active === undefined ? op : op === undefined ? active : Math.min(active, op);
-      if (this.world !== undefined && since !== undefined && Date.now() - since >= this.opts.progressAfterMs) void this.publishStatus(this.world);
+      const since = Math.min(this.queue.oldestActiveSince() ?? Infinity, this.state.operations.oldestStartedMs() ?? Infinity);
+      if (this.world !== undefined && Date.now() - since >= this.opts.progressAfterMs) void this.publishStatus(this.world);
       this.tickProgress();
     }, this.opts.statusIntervalMs);
     this.progressTimer.unref?.();

@@ -53,6 +53,8 @@ export class CommandExecutor {
   readonly #running = new Map<string, Running>();
   /** commandId -> the operation it joined (another commandId), while it runs. */
   readonly #joined = new Map<string, string>();
+  /** The last command admitted per resource key: a queued apply it supersedes is not run at all. */
+  readonly #latest = new Map<string, NodeCommand>();
 
   constructor(o: CommandExecutorOptions) {
     this.#o = o;
@@ -105,7 +107,10 @@ export class CommandExecutor {
       this.#o.log.info({ resource: key, commandId, by: cmd.commandId, op: cmd.op, generation: cmd.generation }, "running operation superseded");
       running.abort.abort(new SupersededError(cmd));
     }
-    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd));
+    this.#latest.set(cmd.key, cmd);
+    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd)).finally(() => {
+      if (this.#latest.get(cmd.key) === cmd) this.#latest.delete(cmd.key);
+    });
   }
 
   /**
@@ -128,12 +133,23 @@ export class CommandExecutor {
 
   /** Runs `cmd`, unless it is an earlier incarnation's delete (answered without acting). */
   async #runCurrent(cmd: NodeCommand): Promise<CommandResult> {
+    const latest = this.#latest.get(cmd.key);
+    if (latest !== undefined && supersedes(latest, cmd)) return this.#skipSuperseded(cmd, latest);
     const current = (await this.#o.state.get(cmd.key))?.command;
     if (!isStaleDelete(cmd, current)) return this.#run(cmd);
     const { commandId, key, op, generation } = cmd;
     void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, ok: true });
     this.#o.log.info({ resource: key, commandId, incarnation: cmd.incarnation, current: current?.incarnation }, "delete of an earlier incarnation ignored");
     return { commandId, key, ok: true, durationMs: 0 };
+  }
+
+  /** A queued apply that a later command superseded before it started: answered Superseded, never run (issue #11). */
+  #skipSuperseded(cmd: NodeCommand, by: NodeCommand): CommandResult {
+    const { commandId, key, op, generation } = cmd;
+    void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, supersededBy: by.commandId, ok: false });
+    const result: CommandResult = { commandId, key, ok: false, reason: SUPERSEDED, message: new SupersededError(by).message, durationMs: 0 };
+    this.#o.results.set(result);
+    return result;
   }
 
   /** Waits for every command in flight. */

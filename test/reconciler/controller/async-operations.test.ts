@@ -21,7 +21,7 @@ import type { AgentSettings } from "../../../node-agent/config/agent-settings.js
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { ResourceKey } from "../../../schemas/kinds.js";
 import { until } from "../../helpers/until.js";
-import { exampleFiles } from "./harness.js";
+import { exampleFiles, makeController, nextRound } from "./harness.js";
 
 const DISKS = ["bs1", "bs2", "bs3"].map((id) => `systemv0/blockstorage/group1/ns1/${id}` as ResourceKey);
 const NET: ResourceKey = "systemv0/network/group1/ns1/net1";
@@ -210,3 +210,32 @@ A("a delete supersedes the running create: the delete succeeds and nothing is le
 });
 
 A.run();
+
+const V = suite("protocol versions");
+
+V("a node that speaks another major version gets no command: its resources say UnsupportedProtocol, naming both versions", async () => {
+  const bus = new MemoryBus();
+  let handled = 0;
+  bus.setNode({ name: "node1", address: "198.18.0.1", capacity: { vcpus: 8, memoryBytes: 16 * 1024 ** 3 }, agentVersion: "9.0.0", accelerator: "tcg", protocol: "2.0", ready: true });
+  bus.handle("node1", async () => {
+    handled++;
+    throw new Error("must not be called");
+  });
+  const source = new MemoryGitSource();
+  source.commit({ "00-group.yaml": exampleFiles()["00-group.yaml"]!, "10-net.yaml": NETWORK });
+  const status = new MemoryStatusWriter();
+  const { c } = makeController({ source, bus, status });
+  try {
+    await nextRound(c, () => c.start());
+    const net = parseStatusFiles(status.commits.at(-1)?.files ?? new Map()).resources.get(NET);
+    const cond = net?.conditions.find((x) => x.type === "Reconciling");
+    assert.is(cond?.reason, "UnsupportedProtocol");
+    assert.match(cond?.message ?? "", /2\.0/);
+    assert.match(cond?.message ?? "", /1\.3/);
+    assert.is(handled, 0);
+  } finally {
+    await c.stop();
+  }
+});
+
+V.run();

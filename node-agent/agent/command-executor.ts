@@ -192,6 +192,9 @@ export class CommandExecutor {
     // command supersedes it (issue #11).
     const abort = linkedAbort(agentCtx.signal);
     this.#running.set(key, { cmd, abort });
+    // A superseding command admitted while this one was being prepared (state file reads and writes) aborts it now.
+    const newer = this.#latest.get(key);
+    if (newer !== undefined && supersedes(newer, cmd)) abort.abort(new SupersededError(newer));
     let outcome;
     try {
       outcome = await this.#dispatch(cmd, { ...agentCtx, signal: abort.signal, progress: (p) => this.#o.onProgress?.(cmd, p) }, log);

@@ -83,6 +83,10 @@ S("a delete mid-download aborts it: the delete succeeds, the part file is gone, 
     assert.ok("accepted" in reply, "a download is accepted, not awaited");
     await until("the download under way", () => partSize(c) >= 512 * 1024, 30_000, 20);
     await until("its progress published", () => c.bus.operations.some((u) => u.commandId === create.commandId && u.progress?.phase === "Downloading" && (u.progress.doneBytes ?? 0) > 0), 10_000, 20);
+    await c.agent.resync();
+    const seen = (await c.bus.inventories()).get("node1")?.resources.find((r) => r.key === KEY);
+    assert.is(seen?.state, "Downloading");
+    assert.is((seen?.details["progress"] as { phase?: string } | undefined)?.phase, "Downloading", "the inventory (nodectl ls) shows the progress");
     const del = await run(c, command(c, { op: "delete", generation: 1 }));
     assert.ok(del.ok, JSON.stringify(del));
     const first = c.bus.operations.find((u) => u.commandId === create.commandId && u.state === "Done")?.result;

@@ -9,6 +9,7 @@
 import type { Logger } from "pino";
 import type { ApiType } from "../schemas/kinds.js";
 import type { ObservedResource, ResourceCommand } from "../schemas/protocol-types.js";
+import type { OperationProgress } from "../schemas/protocol/messages.js";
 import type { HostRunner } from "./host/host-runner.js";
 
 export type { ObservedResource, ResourceCommand };
@@ -19,6 +20,12 @@ export interface DriverContext {
   readonly log: Logger;
   readonly signal: AbortSignal;
   readonly node: NodeEnvironment;
+  /**
+   * Reports how far a long operation is (downloads and copies: phase, doneBytes, totalBytes; a
+   * VM power-off: phase and elapsedSeconds). Optional: absent outside a command. Cheap to call
+   * often; the agent throttles what it publishes (protocol 1.3).
+   */
+  readonly progress?: (p: OperationProgress) => void;
 }
 
 /** The node's configuration as drivers need it (from the agent config). */

@@ -10,6 +10,7 @@ import commandReply from "./protocol/command-reply.schema.json" with { type: "js
 import nodeRegistration from "./protocol/node-registration.schema.json" with { type: "json" };
 import nodeHeartbeat from "./protocol/node-heartbeat.schema.json" with { type: "json" };
 import nodeInventory from "./protocol/node-inventory.schema.json" with { type: "json" };
+import operationUpdate from "./protocol/operation-update.schema.json" with { type: "json" };
 import type { ObservedResource } from "./protocol-types.js";
 import type {
   CommandReply,
@@ -17,6 +18,7 @@ import type {
   NodeHeartbeat,
   NodeInventory,
   NodeRegistration,
+  OperationUpdate,
 } from "./protocol/messages.js";
 
 /** One schema violation. */
@@ -52,6 +54,8 @@ export const parseCommandReply = compile<CommandReply>(commandReply);
 export const parseNodeRegistration = compile<NodeRegistration>(nodeRegistration);
 /** Validates a NodeHeartbeat. */
 export const parseNodeHeartbeat = compile<NodeHeartbeat>(nodeHeartbeat);
+/** Validates an OperationUpdate (protocol 1.3). */
+export const parseOperationUpdate = compile<OperationUpdate>(operationUpdate);
 /** Validates a NodeInventory. */
 export const parseNodeInventory = compile<NodeInventory>(nodeInventory);
 

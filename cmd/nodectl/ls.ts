@@ -18,9 +18,20 @@ export function renderRows(rows: readonly ResourceRow[], paint: Paint): string {
       r.observedState,
       r.observedGeneration?.toString() ?? "-",
       r.agree ? paint("green", "yes") : paint("red", "no"),
-      [r.reason, ...r.drift].filter((x) => x !== undefined).join("; "),
+      [r.reason, progressText(r.progress), ...r.drift].filter((x) => x !== undefined).join("; "),
     ]),
   );
+}
+
+/** `Downloading 12.0 of 512.0 MiB`, `PoweringOff 20 s`: a running operation's progress (issue #11). */
+export function progressText(p: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (p === undefined || typeof p["phase"] !== "string") return undefined;
+  const mib = (v: unknown) => (typeof v === "number" ? (v / 1024 / 1024).toFixed(1) : undefined);
+  const done = mib(p["doneBytes"]);
+  const total = mib(p["totalBytes"]);
+  if (done !== undefined) return `${p["phase"]} ${done}${total !== undefined ? ` of ${total}` : ""} MiB`;
+  if (typeof p["elapsedSeconds"] === "number") return `${p["phase"]} ${Math.round(p["elapsedSeconds"])} s`;
+  return p["phase"];
 }
 
 /** Registers `ls`. */

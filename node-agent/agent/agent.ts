@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { CommandResult, NodeCommand, NodeRegistration } from "../../schemas/protocol/messages.js";
-import { HEARTBEAT_INTERVAL_MS } from "../../schemas/protocol/subjects.js";
+import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION } from "../../schemas/protocol/subjects.js";
 import type { AgentBus } from "../bus/agent-bus.js";
 import type { AgentSettings } from "../config/agent-settings.js";
 import type { DriverContext, ResourceDriver } from "../driver.js";
@@ -19,6 +19,7 @@ import { InventoryLoop } from "./inventory-loop.js";
 import { ResultCache } from "./result-cache.js";
 import { StateStore } from "./state-store.js";
 import { EpochGuard } from "./epoch-guard.js";
+import { OperationBoard } from "./operation-board.js";
 
 /** What an agent runs with. */
 export interface AgentOptions {
@@ -38,6 +39,8 @@ export interface AgentOptions {
   readonly downloadAPI?: string;
   /** Delay between a command's end and the inventory read it triggers; default 200 ms. */
   readonly inventoryDebounceMs?: number;
+  /** Running updates of accepted operations without progress (protocol 1.3); default 5000 ms. */
+  readonly operationHeartbeatMs?: number;
 }
 
 /** A running agent. */
@@ -74,6 +77,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const inv = new InventoryLoop({ ...o, log, ctx: () => ctx(log), state });
   let lastCommandAt: Date | undefined;
   let lastError: { at: Date; key: string; message: string } | undefined;
+  const publish = o.bus.publishOperation?.bind(o.bus);
+  const board = new OperationBoard({ node: env.nodeName, publish, log, ...(o.operationHeartbeatMs !== undefined ? { heartbeatMs: o.operationHeartbeatMs } : {}) });
   const executor = new CommandExecutor({
     drivers: o.drivers, journal, results, state, epochs, context: ctx, parallelLimit: o.config.parallelLimit, log,
     onResult: (cmd, result) => {
@@ -81,11 +86,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       o.onResult?.(cmd, result);
       inv.soon(o.inventoryDebounceMs ?? 200);
     },
+    onProgress: (cmd, p) => board.progress(cmd.commandId, p),
   });
   // Serve before registering: the node turns ready with its registration, and a controller that
   // sends the moment it sees it ready must find a subscriber (not "no agent serves node").
-  await o.bus.serveCommands(env.nodeName, (cmd) => ((lastCommandAt = new Date()), executor.execute(cmd)));
-  await o.bus.register(registration(o, accelerator));
+  await o.bus.serveCommands(env.nodeName, (cmd) => {
+    lastCommandAt = new Date();
+    return board.answer(cmd, executor.execute(cmd), (id) => executor.operationIdOf(id));
+  });
+  await o.bus.register(registration(o, accelerator, publish !== undefined));
   const beat = startHeartbeat(o.bus, env.nodeName, log, () => epochs.newest);
   inv.start(o.config.resyncIntervalMs);
   log.info({ drivers: o.drivers.map((d) => d.apiType) }, "agent started");
@@ -96,6 +105,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     // Leave first: the controller stops sending here while the commands in flight finish.
     await o.bus.leave(env.nodeName).catch((err: unknown) => log.warn({ err }, "could not mark the node not ready"));
     await executor.drain();
+    board.stop();
     abort.abort(new Error("agent stopping"));
     await o.bus.close();
     log.info("agent stopped");
@@ -140,8 +150,10 @@ function startHeartbeat(bus: AgentBus, node: string, log: Logger, epoch: () => n
   };
 }
 
-function registration(o: AgentOptions, acc: AcceleratorProbe): NodeRegistration {
+function registration(o: AgentOptions, acc: AcceleratorProbe, isAsync: boolean): NodeRegistration {
   return {
+    // 1.3 (asynchronous operations) only over a bus that can publish their completions.
+    ...(isAsync ? { protocol: PROTOCOL_VERSION } : {}),
     name: o.config.node.nodeName,
     address: o.config.node.address,
     capacity: o.config.capacity,

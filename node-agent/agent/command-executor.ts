@@ -6,9 +6,9 @@
  * incarnation is answered without acting, incarnation.ts). A command never throws out of here: failures are results.
  */
 import type { Logger } from "pino";
-import { linkedAbort } from "../../schemas/abort-link.js";
+import { linkedAbort, type LinkedAbort } from "../../schemas/abort-link.js";
 import type { ApiType } from "../../schemas/kinds.js";
-import type { CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
+import type { CommandResult, NodeCommand, OperationProgress } from "../../schemas/protocol/messages.js";
 import type { DriverContext, ObservedResource, ResourceDriver } from "../driver.js";
 import { checkedObserved } from "./checked-observed.js";
 import type { EpochGuard } from "./epoch-guard.js";
@@ -17,6 +17,7 @@ import type { Journal } from "./journal.js";
 import { KeyQueue } from "./key-queue.js";
 import type { ResultCache } from "./result-cache.js";
 import type { StateStore } from "./state-store.js";
+import { isSameOperation, SUPERSEDED, SupersededError, supersedes } from "./supersede.js";
 
 /** What the executor is built from. */
 export interface CommandExecutorOptions {
@@ -32,6 +33,14 @@ export interface CommandExecutorOptions {
   readonly epochs?: EpochGuard;
   /** Called once per executed (not de-duplicated) command with its result. */
   readonly onResult?: (cmd: NodeCommand, result: CommandResult) => void;
+  /** Called with a running command's progress, as its driver reports it (protocol 1.3). */
+  readonly onProgress?: (cmd: NodeCommand, progress: OperationProgress) => void;
+}
+
+/** The operation running for one resource (at most one: KeyQueue). */
+interface Running {
+  readonly cmd: NodeCommand;
+  readonly abort: LinkedAbort;
 }
 
 /** Runs commands; see the file header. */
@@ -40,6 +49,12 @@ export class CommandExecutor {
   readonly #drivers: Map<ApiType, ResourceDriver>;
   readonly #queue: KeyQueue;
   readonly #inflight = new Map<string, Promise<CommandResult>>();
+  /** The operation running now per resource key (issue #11: supersede, join). */
+  readonly #running = new Map<string, Running>();
+  /** commandId -> the operation it joined (another commandId), while it runs. */
+  readonly #joined = new Map<string, string>();
+  /** The last command admitted per resource key: a queued apply it supersedes is not run at all. */
+  readonly #latest = new Map<string, NodeCommand>();
 
   constructor(o: CommandExecutorOptions) {
     this.#o = o;
@@ -50,6 +65,11 @@ export class CommandExecutor {
   /** Commands being executed right now. */
   get inflight(): number {
     return this.#inflight.size;
+  }
+
+  /** The operation that answers `commandId`: the running one it joined, else its own. */
+  operationIdOf(commandId: string): string {
+    return this.#joined.get(commandId) ?? commandId;
   }
 
   /** Answers `cmd`: the earlier result of the same commandId, or the result of running it now. */
@@ -78,17 +98,58 @@ export class CommandExecutor {
       void this.#o.journal.write({ event: "duplicate", commandId, key, op, generation, ok: known.ok });
       return known;
     }
-    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd));
+    const running = this.#running.get(cmd.key);
+    const joinable = running !== undefined && isSameOperation(cmd, running.cmd) ? this.#inflight.get(running.cmd.commandId) : undefined;
+    if (joinable !== undefined) return this.#join(cmd, running!.cmd, joinable);
+    if (running !== undefined && supersedes(cmd, running.cmd)) {
+      const { commandId, key, op, generation } = running.cmd;
+      void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, supersededBy: cmd.commandId });
+      this.#o.log.info({ resource: key, commandId, by: cmd.commandId, op: cmd.op, generation: cmd.generation }, "running operation superseded");
+      running.abort.abort(new SupersededError(cmd));
+    }
+    this.#latest.set(cmd.key, cmd);
+    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd)).finally(() => {
+      if (this.#latest.get(cmd.key) === cmd) this.#latest.delete(cmd.key);
+    });
+  }
+
+  /**
+   * Another send of the operation running (a restarted controller's new commandId for the same
+   * op, generation and incarnation): it waits for that operation instead of running it twice,
+   * and its own commandId is answered with that result from then on.
+   */
+  async #join(cmd: NodeCommand, running: NodeCommand, result: Promise<CommandResult>): Promise<CommandResult> {
+    const { commandId, key, op, generation } = cmd;
+    this.#joined.set(commandId, running.commandId);
+    void this.#o.journal.write({ event: "duplicate", commandId, key, op, generation, joined: running.commandId });
+    try {
+      const mine = { ...(await result), commandId };
+      this.#o.results.set(mine);
+      return mine;
+    } finally {
+      this.#joined.delete(commandId);
+    }
   }
 
   /** Runs `cmd`, unless it is an earlier incarnation's delete (answered without acting). */
   async #runCurrent(cmd: NodeCommand): Promise<CommandResult> {
+    const latest = this.#latest.get(cmd.key);
+    if (latest !== undefined && supersedes(latest, cmd)) return this.#skipSuperseded(cmd, latest);
     const current = (await this.#o.state.get(cmd.key))?.command;
     if (!isStaleDelete(cmd, current)) return this.#run(cmd);
     const { commandId, key, op, generation } = cmd;
     void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, ok: true });
     this.#o.log.info({ resource: key, commandId, incarnation: cmd.incarnation, current: current?.incarnation }, "delete of an earlier incarnation ignored");
     return { commandId, key, ok: true, durationMs: 0 };
+  }
+
+  /** A queued apply that a later command superseded before it started: answered Superseded, never run (issue #11). */
+  #skipSuperseded(cmd: NodeCommand, by: NodeCommand): CommandResult {
+    const { commandId, key, op, generation } = cmd;
+    void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, supersededBy: by.commandId, ok: false });
+    const result: CommandResult = { commandId, key, ok: false, reason: SUPERSEDED, message: new SupersededError(by).message, durationMs: 0 };
+    this.#o.results.set(result);
+    return result;
   }
 
   /** Waits for every command in flight. */
@@ -125,7 +186,22 @@ export class CommandExecutor {
     void this.#o.journal.write({ event: "started", commandId, key, op, generation });
     await this.#o.state.save({ command: cmd }).catch((err: unknown) => log.warn({ err }, "could not save the resource state"));
     const started = performance.now();
-    const outcome = await this.#dispatch(cmd, log);
+    const agentCtx = this.#o.context(log);
+    // This command's own signal, linked to the agent-wide one by a listener removed when it
+    // ends (listeners on the agent-wide signal do not pile up), and aborted alone when a newer
+    // command supersedes it (issue #11).
+    const abort = linkedAbort(agentCtx.signal);
+    this.#running.set(key, { cmd, abort });
+    // A superseding command admitted while this one was being prepared (state file reads and writes) aborts it now.
+    const newer = this.#latest.get(key);
+    if (newer !== undefined && supersedes(newer, cmd)) abort.abort(new SupersededError(newer));
+    let outcome;
+    try {
+      outcome = await this.#dispatch(cmd, { ...agentCtx, signal: abort.signal, progress: (p) => this.#o.onProgress?.(cmd, p) }, log);
+    } finally {
+      abort.dispose();
+      if (this.#running.get(key)?.cmd === cmd) this.#running.delete(key);
+    }
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     const result: CommandResult = { commandId, key, durationMs, ...outcome };
     this.#o.results.set(result);
@@ -147,17 +223,12 @@ export class CommandExecutor {
     }
   }
 
-  async #dispatch(cmd: NodeCommand, log: Logger): Promise<Omit<CommandResult, "commandId" | "key" | "durationMs">> {
+  async #dispatch(cmd: NodeCommand, ctx: DriverContext, log: Logger): Promise<Omit<CommandResult, "commandId" | "key" | "durationMs">> {
     const driver = this.#drivers.get(cmd.apiType);
     if (driver === undefined) {
       return { ok: false, reason: "Unsupported", message: `this agent has no driver for ${cmd.apiType}` };
     }
-    const agentCtx = this.#o.context(log);
-    // This command's own signal, linked to the agent-wide one by a listener removed when it
-    // ends: listeners on the agent-wide signal do not pile up with commands (issue #11).
-    const op = linkedAbort(agentCtx.signal);
     try {
-      const ctx = { ...agentCtx, signal: op.signal };
       if (cmd.op === "delete") {
         await driver.remove(cmd, ctx);
         return { ok: true };
@@ -165,9 +236,12 @@ export class CommandExecutor {
       const observed = await driver.apply(cmd, ctx);
       return { ok: true, observed: checkedObserved(withIncarnation(withNode(observed, ctx.node.nodeName), cmd)) };
     } catch (err) {
+      const why = ctx.signal.aborted ? (ctx.signal.reason as unknown) : undefined;
+      if (why instanceof SupersededError) {
+        log.info({ err }, "operation stopped: superseded");
+        return { ok: false, reason: SUPERSEDED, message: why.message };
+      }
       return { ok: false, ...describeError(err) };
-    } finally {
-      op.dispose();
     }
   }
 }

@@ -7,6 +7,8 @@
 import type { ApiType } from "../../schemas/kinds.js";
 import type { DriverContext, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
 import { runChecked } from "../host/host-runner.js";
+import { abortable } from "../../schemas/abort-link.js";
+import type { OperationProgress } from "../../schemas/protocol/messages.js";
 
 /** humstack's state word for a kind once applied. */
 function appliedState(cmd: ResourceCommand): string {
@@ -36,6 +38,8 @@ export class FakeDriver implements ResourceDriver {
   delayMs = 0;
   /** While set, every apply/remove waits for it (after its delay): a test holds commands in flight, then resolves it. */
   gate: Promise<void> | undefined;
+  /** When set, every apply/remove reports it through the context's progress callback as it starts (protocol 1.3). */
+  progress: OperationProgress | undefined;
   /** Host calls in flight now, and the most ever in flight at once: per key, and in all. */
   readonly inFlight = new Map<string, number>();
   readonly maxInFlight = new Map<string, number>();
@@ -82,8 +86,10 @@ export class FakeDriver implements ResourceDriver {
     this.maxInFlight.set(cmd.key, Math.max(now, this.maxInFlight.get(cmd.key) ?? 0));
     this.maxInFlightTotal = Math.max(this.maxInFlightTotal, [...this.inFlight.values()].reduce((a, b) => a + b, 0));
     try {
-      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-      if (this.gate !== undefined) await this.gate;
+      if (this.progress !== undefined) ctx.progress?.(this.progress);
+      // Abortable like a real host call: a superseded command stops waiting (issue #11).
+      if (this.delayMs > 0) await abortable(new Promise((r) => setTimeout(r, this.delayMs)), ctx.signal);
+      if (this.gate !== undefined) await abortable(this.gate, ctx.signal);
       const failure = this.#failures.get(cmd.key);
       if (failure) throw failure;
       await runChecked(ctx.runner, { argv: ["fake", verb, cmd.key, String(cmd.generation)] }, { signal: ctx.signal });

@@ -23,6 +23,10 @@ export interface JournalRecord {
   readonly ok?: boolean;
   readonly durationMs?: number;
   readonly error?: { readonly reason: string; readonly message: string };
+  /** On a `superseded` line of a running operation: the command that superseded it (issue #11). */
+  readonly supersededBy?: string;
+  /** On a `duplicate` line of a command that joined the same operation running under another commandId. */
+  readonly joined?: string;
   /** The full result (on `result` lines): a restarted agent answers re-sent commandIds from it. */
   readonly result?: CommandResult;
 }

@@ -4,18 +4,20 @@
  * (reconciler/bus/memory-bus.ts, `connectAgent`), structurally the same interface.
  */
 import type {
-  CommandResult,
+  CommandReply,
   NodeCommand,
   NodeHeartbeat,
   NodeInventory,
   NodeRegistration,
+  OperationUpdate,
 } from "../../schemas/protocol/messages.js";
 
 /**
- * Executes one validated command and resolves with its result. It should not throw (a
- * failure is a result with `ok: false`); if it does, the adapter answers `AgentError`.
+ * Executes one validated command and resolves with its result, or (protocol 1.3) with an
+ * acceptance when it runs on. It should not throw (a failure is a result with `ok: false`);
+ * if it does, the adapter answers `AgentError`.
  */
-export type CommandHandler = (cmd: NodeCommand) => Promise<CommandResult>;
+export type CommandHandler = (cmd: NodeCommand) => Promise<CommandReply>;
 
 /** The agent's connection to the bus, as `nodectl status` shows it. */
 export interface BusConnectionStatus {
@@ -44,6 +46,12 @@ export interface AgentBus {
    * Resolves once subscribed.
    */
   serveCommands(node: string, handler: CommandHandler): Promise<void>;
+  /**
+   * Publishes an accepted operation's progress or completion (protocol 1.3), fire-and-forget:
+   * a lost update is recovered by the inventory and a re-sent command. Absent: the adapter
+   * cannot, and the agent answers every command synchronously (and does not advertise 1.3).
+   */
+  publishOperation?(u: OperationUpdate): Promise<void>;
   /** Marks the node not ready at once (graceful stop), instead of waiting for the TTL. */
   leave(node: string): Promise<void>;
   /** Stops serving and disconnects (draining replies in flight). */

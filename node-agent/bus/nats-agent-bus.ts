@@ -24,6 +24,7 @@ import {
   parseNodeHeartbeat,
   parseNodeInventory,
   parseNodeRegistration,
+  parseOperationUpdate,
   type ParseResult,
 } from "../../schemas/protocol-validators.js";
 import type {
@@ -32,8 +33,9 @@ import type {
   NodeHeartbeat,
   NodeInventory,
   NodeRegistration,
+  OperationUpdate,
 } from "../../schemas/protocol/messages.js";
-import { BUCKETS, LIVENESS_TTL_MS, commandSubject } from "../../schemas/protocol/subjects.js";
+import { BUCKETS, LIVENESS_TTL_MS, PROTOCOL_VERSION, commandSubject, operationSubject, understandsProtocol } from "../../schemas/protocol/subjects.js";
 import { agentInboxPrefix } from "../../schemas/protocol/nats-auth.js";
 import type { AgentBus, BusConnectionStatus, CommandHandler } from "./agent-bus.js";
 import { InvalidOutgoingMessageError } from "./errors.js";
@@ -141,6 +143,12 @@ export class NatsAgentBus implements AgentBus {
     await this.#nc.flush();
   }
 
+  /** A core NATS publish (no JetStream): progress is ephemeral, a lost completion is recovered (docs/protocol.md). */
+  async publishOperation(u: OperationUpdate): Promise<void> {
+    const value = outgoing(parseOperationUpdate(u), "operation update");
+    this.#nc.publish(operationSubject(value.node), JSON.stringify(value));
+  }
+
   async leave(node: string): Promise<void> {
     await this.#kv.liveness.delete(node);
   }
@@ -168,6 +176,12 @@ export class NatsAgentBus implements AgentBus {
       data = msg.json();
     } catch {
       return this.#reject("InvalidMessage", "command is not JSON");
+    }
+    // Before the schema: a newer controller's command may carry fields this agent's closed schema
+    // does not know, and the refusal must say which versions disagree, not which field.
+    const theirs = (data as { protocol?: unknown } | null)?.protocol;
+    if (typeof theirs === "string" && !understandsProtocol(PROTOCOL_VERSION, theirs)) {
+      return this.#reject("UnsupportedProtocol", `the controller speaks protocol ${theirs}, this agent speaks ${PROTOCOL_VERSION}: upgrade the agent`);
     }
     const cmd = parseNodeCommand(data);
     if (!cmd.ok) return this.#reject("InvalidMessage", `invalid command: ${formatIssues(cmd.errors)}`);

@@ -24,6 +24,8 @@ export interface ResourceRow {
   readonly drift: readonly string[];
   /** True when the host matches the last command. */
   readonly agree: boolean;
+  /** A running operation's progress as the driver reports it (a download: phase, doneBytes, totalBytes). */
+  readonly progress?: Readonly<Record<string, unknown>>;
 }
 
 /** A difference `drift` reports. */
@@ -74,7 +76,12 @@ function rowOf(cmd: ResourceCommand | undefined, o: ObservedResource | undefined
     ...(o?.message !== undefined ? { message: o.message } : {}),
     drift,
     agree,
+    ...(isRecord(o?.details["progress"]) ? { progress: o!.details["progress"] } : {}),
   };
+}
+
+function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Every resource of the inventory (declared or found), sorted by key; `apiType` filters. */

@@ -5,6 +5,7 @@
  * Active, Used (context.usedBy or a qemu lock / RBD watcher), Deleting, Error (with reason).
  */
 import type { ResourceKey } from "../../schemas/kinds.js";
+import type { OperationProgress } from "../../schemas/protocol/messages.js";
 import type { DriverContext, NodeEnvironment, ObservedResource, ResourceCommand, ResourceDriver } from "../driver.js";
 import type { HostRunner } from "../host/host-runner.js";
 import { runChecked } from "../host/host-runner.js";
@@ -35,6 +36,8 @@ export class BlockStorageDriver implements ResourceDriver {
   readonly apiType = "systemv0/blockstorage" as const;
   readonly #opts: BlockStorageDriverOptions;
   readonly #inFlight = new Map<string, DiskState>();
+  /** The last progress of each running command, for the inventory (nodectl ls). */
+  readonly #progress = new Map<string, OperationProgress>();
   readonly #failures = new Map<string, { reason: string; message: string; generation: number }>();
   #cache: HttpCache | undefined;
 
@@ -58,6 +61,7 @@ export class BlockStorageDriver implements ResourceDriver {
       throw e;
     } finally {
       this.#inFlight.delete(cmd.key);
+      this.#progress.delete(cmd.key);
     }
   }
 
@@ -85,17 +89,24 @@ export class BlockStorageDriver implements ResourceDriver {
       this.#failures.delete(cmd.key);
     } finally {
       this.#inFlight.delete(cmd.key);
+      this.#progress.delete(cmd.key);
     }
   }
 
   inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }> {
-    return diskInventory(ctx, known, { inFlight: this.#inFlight, failures: this.#failures });
+    return diskInventory(ctx, known, { inFlight: this.#inFlight, failures: this.#failures, progress: this.#progress });
   }
 
   /** The node's HTTP cache (created on first use under `<dataDir>/cache/http`). */
   cache(env: NodeEnvironment): HttpCache {
     this.#cache ??= new HttpCache(env.dataDir);
     return this.#cache;
+  }
+
+  /** Progress to the command (protocol 1.3) and to the inventory (nodectl ls). */
+  #report(key: string, ctx: DriverContext, p: OperationProgress): void {
+    this.#progress.set(key, p);
+    ctx.progress?.(p);
   }
 
   #setState(key: ResourceKey, state: DiskState, detail?: { receivedBytes?: number; totalBytes?: number | undefined }): void {
@@ -127,13 +138,22 @@ export class BlockStorageDriver implements ResourceDriver {
         url: from.url,
         expectSha256: from.sha256,
         signal: ctx.signal,
-        onProgress: (receivedBytes, totalBytes) => this.#opts.onState?.(spec.key as ResourceKey, "Downloading", { receivedBytes, totalBytes }),
+        // The command's signal aborts only when a newer command superseded it (the disk was
+        // deleted or changed: nothing of the download may stay, issue #11); the agent drains
+        // commands before it stops, so a graceful restart never aborts one.
+        discardPartOnAbort: true,
+        onProgress: (receivedBytes, totalBytes) => {
+          this.#opts.onState?.(spec.key as ResourceKey, "Downloading", { receivedBytes, totalBytes });
+          this.#report(spec.key, ctx, { phase: "Downloading", doneBytes: receivedBytes, ...(totalBytes !== undefined ? { totalBytes } : {}) });
+        },
       });
       this.#setState(spec.key as ResourceKey, "Copying");
+      this.#report(spec.key, ctx, { phase: "Copying", totalBytes: file.sizeBytes });
       const format = await detectFormat(ctx.runner, file.path, ctx.signal);
       await backend.createFromFile(spec.disk, { path: file.path, format }, spec.limitBytes, ctx.signal);
     } else {
       this.#setState(spec.key as ResourceKey, "Copying");
+      this.#report(spec.key, ctx, { phase: "Copying" });
       const base = await resolveBase(ctx.node, bctx, ctx.signal);
       await backend.createFromBase(spec.disk, base, spec.limitBytes, ctx.signal);
     }

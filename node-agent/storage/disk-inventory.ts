@@ -8,11 +8,14 @@ import { backendFor, observed, type DiskState } from "./disk-observed.js";
 import { parseBlockStorageContext } from "./context.js";
 import type { DiskBackend } from "./disk-backend.js";
 import { parseDiskSpec, type DiskSpec } from "./disk-spec.js";
+import type { OperationProgress } from "../../schemas/protocol/messages.js";
 import { localDiskPath, partPath, rbdDiskName } from "./layout.js";
 
 /** The driver's in-memory view: commands running now and the last failure per key. */
 export interface DiskRuntimeState {
   readonly inFlight: ReadonlyMap<string, DiskState>;
+  /** How far each running download or copy is (protocol 1.3): shown as `details.progress` (nodectl ls). */
+  readonly progress?: ReadonlyMap<string, OperationProgress>;
   readonly failures: ReadonlyMap<string, { reason: string; message: string; generation: number }>;
 }
 
@@ -35,7 +38,10 @@ function nameOf(ctx: DriverContext, spec: DiskSpec): string {
 
 async function observeOne(ctx: DriverContext, backend: DiskBackend, cmd: ResourceCommand, spec: DiskSpec, rt: DiskRuntimeState): Promise<ObservedResource | undefined> {
   const running = rt.inFlight.get(cmd.key);
-  if (running && running !== "Active") return { key: cmd.key, apiType: "systemv0/blockstorage", state: running, node: ctx.node.nodeName, details: {} };
+  if (running && running !== "Active") {
+    const progress = rt.progress?.get(cmd.key);
+    return { key: cmd.key, apiType: "systemv0/blockstorage", state: running, node: ctx.node.nodeName, details: progress !== undefined ? { progress } : {} };
+  }
   const info = await backend.inspect(spec.disk, ctx.signal);
   if (info) {
     let usedBy: string | undefined;

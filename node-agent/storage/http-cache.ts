@@ -39,6 +39,12 @@ export interface CacheFetch {
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: DownloadOptions["onProgress"];
+  /**
+   * When the signal aborts the download, remove its part file and resume record instead of
+   * keeping them for a resume: the caller aborts only when the download is no longer wanted (a
+   * newer command superseded it, issue #11). Default false: an abort keeps the part.
+   */
+  readonly discardPartOnAbort?: boolean;
 }
 
 /** The node's HTTP download cache under `<dataDir>/cache/http`. */
@@ -79,16 +85,7 @@ export class HttpCache {
     await ensureDir(dir);
     const body = join(dir, "body");
     const meta = await this.#readMeta(dir, req.url, body);
-    const res = await downloadFile({
-      url: req.url,
-      part: `${body}.part`,
-      ...(req.headers ? { headers: req.headers } : {}),
-      ...(meta && (meta.etag || meta.lastModified) ? { cached: { etag: meta.etag, lastModified: meta.lastModified } } : {}),
-      expectSha256: req.expectSha256,
-      expectSizeBytes: req.expectSizeBytes,
-      signal: req.signal,
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
+    const res = await this.#download(req, body, meta);
     if (res.status === 304 && meta) {
       return this.#checkShared(req, { path: body, sha256: meta.sha256, sizeBytes: meta.sizeBytes, contentType: meta.contentType, fromCache: true });
     }
@@ -99,6 +96,31 @@ export class HttpCache {
     await writeFile(join(dir, "meta.json.tmp"), JSON.stringify(next));
     await commitFile(join(dir, "meta.json.tmp"), join(dir, "meta.json"));
     return { path: body, sha256: res.sha256, sizeBytes: res.sizeBytes, contentType: res.contentType, fromCache: false };
+  }
+
+  /**
+   * Downloads (or resumes) into `body.part`. With `discardPartOnAbort`, a download aborted by
+   * its caller's signal removes its part file and resume record (see CacheFetch).
+   */
+  async #download(req: CacheFetch, body: string, meta: CacheMeta | undefined): ReturnType<typeof downloadFile> {
+    try {
+      return await downloadFile({
+        url: req.url,
+        part: `${body}.part`,
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(meta && (meta.etag || meta.lastModified) ? { cached: { etag: meta.etag, lastModified: meta.lastModified } } : {}),
+        expectSha256: req.expectSha256,
+        expectSizeBytes: req.expectSizeBytes,
+        signal: req.signal,
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      });
+    } catch (e: unknown) {
+      if (req.discardPartOnAbort === true && req.signal?.aborted === true) {
+        await removeFile(`${body}.part`);
+        await removeFile(`${body}.part.json`);
+      }
+      throw e;
+    }
   }
 
   /** The entry's record when it is complete and its body has the recorded size. */

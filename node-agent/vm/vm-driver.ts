@@ -15,7 +15,7 @@ import { runChecked } from "../host/host-runner.js";
 import { buildSeedIsoCommand, renderSeed } from "./cloud-init.js";
 import type { Accelerator } from "./qemu-args.js";
 import { resolveVmLayout, vmPaths, vmPathsIn, type VmLayout as Layout, type VmPaths } from "./vm-layout.js";
-import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode, type RunningVm } from "./vm-process.js";
+import { findRunning, finishHeldReboot, rebootVm, removeTaps, startVm, stopVm, type QmpOpener, type RebootMode, type RunningVm, type StopWatch } from "./vm-process.js";
 import { readGuestFacts, type GuestFacts } from "./guest-facts.js";
 import { openQmp } from "./qmp-client.js";
 
@@ -83,13 +83,13 @@ export class VmDriver implements ResourceDriver {
     }
     let restartRequired = false;
     if (!layout.powerOn) {
-      if (running) await stopVm(layout, this.#timeoutMs, this.#qmp);
+      if (running) await stopVm(layout, this.#timeoutMs, this.#qmp, undefined, powerOffWatch(ctx));
       await removeTaps(ctx.runner, layout.nics.map((n) => n.tap));
       running = undefined;
     } else if (running && prev?.argvHash !== layout.argvHash) {
       if (layout.autoRestart) {
         ctx.log.info({ resource: cmd.key }, "restarting VM to apply its new configuration");
-        await stopVm(layout, this.#timeoutMs, this.#qmp);
+        await stopVm(layout, this.#timeoutMs, this.#qmp, undefined, powerOffWatch(ctx));
         running = undefined;
       } else {
         restartRequired = true;
@@ -129,7 +129,7 @@ export class VmDriver implements ResourceDriver {
     const paths = vmPaths(ctx.node.dataDir, cmd.group ?? "", cmd.namespace ?? "", cmd.id);
     const state = await readState(paths.stateFile);
     if (state) {
-      await stopVm({ paths, uuid: state.uuid }, this.#timeoutMs, this.#qmp);
+      await stopVm({ paths, uuid: state.uuid }, this.#timeoutMs, this.#qmp, undefined, powerOffWatch(ctx));
       await removeTaps(ctx.runner, state.taps);
     }
     await rm(paths.dir, { recursive: true, force: true });
@@ -235,4 +235,9 @@ async function readState(file: string): Promise<VmState | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** A power-off wait's progress (phase PoweringOff, elapsed seconds) and the command's signal (supersede). */
+function powerOffWatch(ctx: DriverContext): StopWatch {
+  return { progress: (elapsedSeconds) => ctx.progress?.({ phase: "PoweringOff", elapsedSeconds }), signal: ctx.signal };
 }

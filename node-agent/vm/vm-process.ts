@@ -74,6 +74,17 @@ export async function startVm(runner: HostRunner, layout: VmLayout): Promise<voi
 /** How often stopVm presses the power button again while the guest runs. */
 export const POWER_BUTTON_REPRESS_MS = 10_000;
 
+/** How often a power-off wait reports its elapsed time. */
+const PROGRESS_EVERY_MS = 1_000;
+
+/** What a power-off wait tells and listens to (protocol 1.3 progress, supersede). */
+export interface StopWatch {
+  /** Called about every second with the seconds since the first press. */
+  readonly progress?: (elapsedSeconds: number) => void;
+  /** Aborted: the wait ends at once, throwing the signal's reason (the VM is left being powered down). */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Stops a VM gracefully: the ACPI power button (`system_powerdown`), pressed again every
  * `repressMs` while the guest runs, then, after `timeoutMs`, qemu's own `quit` (a hard stop
@@ -82,15 +93,24 @@ export const POWER_BUTTON_REPRESS_MS = 10_000;
  * press would leave such a guest to be quit (issue #13). Resolves true when the guest shut
  * itself down, false when it had to be quit. Throws QmpError when the first press fails.
  */
-export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp, repressMs = POWER_BUTTON_REPRESS_MS): Promise<boolean> {
+export async function stopVm(layout: Pick<VmLayout, "paths" | "uuid">, timeoutMs: number, qmp: QmpOpener = openQmp, repressMs = POWER_BUTTON_REPRESS_MS, watch: StopWatch = {}): Promise<boolean> {
   const pid = await livePid(layout.paths);
   if (pid === undefined) return true;
   const press = () => withQmp(qmp, layout.paths.qmpSocket, (s) => s.execute("system_powerdown"));
   await press();
-  const end = Date.now() + timeoutMs;
+  const started = Date.now();
+  const end = started + timeoutMs;
+  let pressedAt = started;
   for (;;) {
-    if (await waitExit(pid, Math.min(repressMs, end - Date.now()))) return true;
+    watch.progress?.((Date.now() - started) / 1000);
+    // Superseded (a delete of this VM, issue #11): stop waiting; the newer command stops it itself
+    // (the button again, then quit after its own timeout), so the guest still gets a clean chance.
+    watch.signal?.throwIfAborted();
+    const next = Math.min(pressedAt + repressMs, end, Date.now() + PROGRESS_EVERY_MS);
+    if (await waitExit(pid, Math.max(0, next - Date.now()))) return true;
     if (Date.now() >= end) break;
+    if (Date.now() < pressedAt + repressMs) continue;
+    pressedAt = Date.now();
     // qemu may be exiting between the check and the press: a failed re-press is not an error.
     await press().catch(() => undefined);
   }

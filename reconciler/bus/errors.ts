@@ -43,6 +43,25 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * The controller and a node speak protocol versions one of them does not understand (protocol
+ * 1.3): the agent refused the command (reason UnsupportedProtocol), or the node advertised a
+ * version of another major. Upgrading the older side fixes it; nothing was acted on.
+ */
+export class ProtocolVersionError extends Error {
+  override readonly name = "ProtocolVersionError";
+  readonly code = "UnsupportedProtocol";
+  readonly node: string;
+  readonly ours: string;
+  readonly theirs: string | undefined;
+  constructor(o: { node: string; ours: string; theirs: string | undefined; message?: string }, options?: ErrorOptions) {
+    super(o.message ?? `node ${o.node} speaks protocol ${o.theirs ?? "older than 1.3"}, this controller speaks ${o.ours}`, options);
+    this.node = o.node;
+    this.ours = o.ours;
+    this.theirs = o.theirs;
+  }
+}
+
 /** The bus was closed. */
 export class BusClosedError extends Error {
   override readonly name = "BusClosedError";

@@ -15,22 +15,26 @@ import {
   parseNodeHeartbeat,
   parseNodeInventory,
   parseNodeRegistration,
+  parseOperationUpdate,
   type ParseResult,
 } from "../../schemas/protocol-validators.js";
 import type {
+  CommandAcceptance,
+  CommandReply,
   CommandResult,
   NodeCommand,
   NodeHeartbeat,
   NodeInfo,
   NodeInventory,
   NodeRegistration,
+  OperationUpdate,
 } from "../../schemas/protocol/messages.js";
 import { abortable } from "../../schemas/abort-link.js";
 import type { BusEvent, ControllerBus } from "./controller-bus.js";
 import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
 
 /** Answers one node's commands (what an agent does). */
-export type MemoryCommandHandler = (cmd: NodeCommand) => Promise<CommandResult>;
+export type MemoryCommandHandler = (cmd: NodeCommand) => Promise<CommandReply>;
 
 /** The agent side of a MemoryBus: structurally an AgentBus. */
 export interface MemoryAgentConnection {
@@ -38,6 +42,7 @@ export interface MemoryAgentConnection {
   heartbeat(hb: NodeHeartbeat): Promise<void>;
   publishInventory(inv: NodeInventory): Promise<void>;
   serveCommands(node: string, handler: MemoryCommandHandler): Promise<void>;
+  publishOperation(u: OperationUpdate): Promise<void>;
   leave(node: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,8 +62,18 @@ export class MemoryBus implements ControllerBus {
   readonly #handlers = new Map<string, MemoryCommandHandler>();
   readonly #listeners = new Set<(e: BusEvent) => void>();
   #closed = false;
+  /** Every operation update the agents published, in order (including dropped ones). */
+  readonly operations: OperationUpdate[] = [];
+  /** Test control: an update for which this returns true is lost on the way (never reaches the controller). */
+  dropOperation: ((u: OperationUpdate) => boolean) | undefined;
 
   async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    const reply = await this.submit(node, cmd, opts);
+    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
+    return reply;
+  }
+
+  async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
     if (this.#closed) throw new BusClosedError();
     const wire = checked(parseNodeCommand(copy(cmd)), "command");
     opts.signal?.throwIfAborted();
@@ -118,6 +133,14 @@ export class MemoryBus implements ControllerBus {
     else this.#handlers.set(node, handler);
   }
 
+  /** Publishes an operation update to the controller (what an agent does, protocol 1.3), unless `dropOperation` loses it. */
+  publishOperation(u: OperationUpdate): void {
+    const value = checked(parseOperationUpdate(copy(u)), "operation update");
+    this.operations.push(value);
+    if (this.dropOperation?.(value) === true) return;
+    this.#emit({ type: "operation", update: value });
+  }
+
   /** Simulates a reconnect of the controller's connection (emits `reconnected`). */
   simulateReconnect(): void {
     this.#emit({ type: "reconnected" });
@@ -137,6 +160,7 @@ export class MemoryBus implements ControllerBus {
         served.add(node);
         this.handle(node, handler);
       },
+      publishOperation: async (u) => this.publishOperation(u),
       leave: async (node) => this.setReady(node, false),
       close: async () => {
         for (const node of served) this.handle(node, undefined);

@@ -15,12 +15,13 @@ import {
   type ConnectionOptions,
   type Msg,
   type NatsConnection,
+  type Subscription,
 } from "@nats-io/transport-node";
-import { formatIssues, parseCommandReply, parseNodeCommand } from "../../schemas/protocol-validators.js";
+import { formatIssues, parseCommandReply, parseNodeCommand, parseOperationUpdate } from "../../schemas/protocol-validators.js";
 import { abortable } from "../../schemas/abort-link.js";
-import { commandSubject } from "../../schemas/protocol/subjects.js";
-import type { BusEvent, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
-import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
+import { ALL_OPERATIONS_SUBJECT, commandSubject, PROTOCOL_VERSION } from "../../schemas/protocol/subjects.js";
+import type { BusEvent, CommandAcceptance, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
+import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError, ProtocolVersionError } from "./errors.js";
 import { decodeValue, openBuckets } from "./nats-buckets.js";
 import { BusWatch } from "./nats-bus-watch.js";
 import { openLeaseStore } from "./nats-lease-store.js";
@@ -50,11 +51,37 @@ export class NatsControllerBus implements ControllerBus {
   #closed = false;
 
   readonly #replicas: number;
+  readonly #opListeners = new Set<(e: BusEvent) => void>();
+  readonly #opSub: Subscription;
 
-  private constructor(nc: NatsConnection, watch: BusWatch, replicas: number) {
+  private constructor(nc: NatsConnection, watch: BusWatch, replicas: number, log: Logger) {
     this.#replicas = replicas;
     this.#nc = nc;
     this.#watch = watch;
+    this.#opSub = this.#followOperations(log);
+  }
+
+  /** Operation updates (protocol 1.3): core NATS, validated, handed to the listeners. */
+  #followOperations(log: Logger): Subscription {
+    const sub = this.#nc.subscribe(ALL_OPERATIONS_SUBJECT);
+    void (async () => {
+      for await (const msg of sub) {
+        let data: unknown;
+        try {
+          data = msg.json();
+        } catch {
+          log.warn({ subject: msg.subject }, "operation update is not JSON");
+          continue;
+        }
+        const u = parseOperationUpdate(data);
+        if (!u.ok) {
+          log.warn({ subject: msg.subject, issues: formatIssues(u.errors) }, "invalid operation update ignored");
+          continue;
+        }
+        for (const l of [...this.#opListeners]) l({ type: "operation", update: u.value });
+      }
+    })().catch((err: unknown) => log.error({ err }, "operation subscription ended"));
+    return sub;
   }
 
   /**
@@ -67,7 +94,9 @@ export class NatsControllerBus implements ControllerBus {
       const buckets = await openBuckets(nc, opts.replicas ?? 1);
       const watch = new BusWatch(nc, buckets, opts.log);
       await watch.start(opts.livenessPollMs ?? 2000);
-      return new NatsControllerBus(nc, watch, opts.replicas ?? 1);
+      const bus = new NatsControllerBus(nc, watch, opts.replicas ?? 1, opts.log);
+      await nc.flush();
+      return bus;
     } catch (e) {
       await nc.close();
       throw e;
@@ -80,6 +109,12 @@ export class NatsControllerBus implements ControllerBus {
   }
 
   async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    const reply = await this.submit(node, cmd, opts);
+    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
+    return reply;
+  }
+
+  async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {
     if (this.#closed) throw new BusClosedError();
     const checked = parseNodeCommand(cmd);
     if (!checked.ok) throw new ProtocolError(`invalid command: ${formatIssues(checked.errors)}`, "command");
@@ -93,6 +128,9 @@ export class NatsControllerBus implements ControllerBus {
       throw mapRequestError(e, { node, cmd, timeoutMs: opts.timeoutMs, signal: opts.signal });
     }
     const reply = decodeValue(msg.data, parseCommandReply, "reply");
+    if ("rejected" in reply && reply.reason === "UnsupportedProtocol") {
+      throw new ProtocolVersionError({ node, ours: cmd.protocol ?? PROTOCOL_VERSION, theirs: undefined, message: `node ${node} refused command ${cmd.commandId}: ${reply.message}` });
+    }
     if ("rejected" in reply) {
       throw new ProtocolError(`node ${node} rejected command ${cmd.commandId} (${reply.reason}): ${reply.message}`, "command");
     }
@@ -115,13 +153,20 @@ export class NatsControllerBus implements ControllerBus {
   }
 
   watch(onEvent: (e: BusEvent) => void): () => void {
-    return this.#watch.add(onEvent);
+    const off = this.#watch.add(onEvent);
+    this.#opListeners.add(onEvent);
+    return () => {
+      off();
+      this.#opListeners.delete(onEvent);
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch.stop();
+    this.#opListeners.clear();
+    this.#opSub.unsubscribe();
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 }

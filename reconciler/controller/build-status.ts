@@ -15,6 +15,7 @@ import type { ItemOutcome } from "./execute-work.js";
 import type { Placement, Requests } from "./placement.js";
 import { cordonedNodes, nicNetworks } from "./placement.js";
 import { lostAt } from "./node-loss.js";
+import type { OperationView } from "./operations.js";
 
 /** Inputs of buildStatus. */
 export interface StatusInput {
@@ -40,6 +41,23 @@ export interface StatusInput {
   readonly nodeLostAfterMs?: number;
   /** Pool and external IP use (pool-usage.ts), merged into their status details. */
   readonly poolUsage?: ReadonlyMap<ResourceKey, Record<string, unknown>>;
+  /** Operations in flight on the nodes (protocol 1.3, operations.ts): key -> op, generation, progress. */
+  readonly operations?: ReadonlyMap<ResourceKey, OperationView>;
+}
+
+/** The phase word of an operation without a reported one. */
+function operationPhase(v: OperationView): string {
+  return v.progress?.phase ?? (v.op === "delete" ? "Deleting" : "Applying");
+}
+
+/** What the status says of an operation in flight: Reconciling, and `details.progress` (CONTRACT 6.1). */
+function inFlight(v: OperationView): { outcome: Outcome; progress: Record<string, unknown> } {
+  const p = v.progress;
+  const bytes = p?.doneBytes !== undefined ? `: ${p.doneBytes}${p.totalBytes !== undefined ? ` of ${p.totalBytes}` : ""} bytes` : p?.elapsedSeconds !== undefined ? `: ${Math.round(p.elapsedSeconds)} s` : "";
+  return {
+    outcome: { phase: "reconciling", reason: operationPhase(v), message: `${v.op} of generation ${v.generation} running on ${v.node} since ${v.startedAt}${bytes}` },
+    progress: { phase: operationPhase(v), ...(p ?? {}), startedAt: v.startedAt },
+  };
 }
 
 function outcomesOf(key: ResourceKey, input: StatusInput): ItemOutcome[] {
@@ -82,10 +100,14 @@ function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
   const prev = input.previous.get(r.key);
   const standing = standingOf(r, gen, input);
   const prevStalled = prev?.conditions.find((c) => c.type === "Stalled");
+  const op = input.operations?.get(r.key);
+  const running = op !== undefined ? inFlight(op) : undefined;
   const outcome: Outcome =
-    input.stalled.get(r.key) === gen && prevStalled !== undefined && outcomesOf(r.key, input).length === 0
-      ? { phase: "stalled", reason: prevStalled.reason, message: prevStalled.message }
-      : outcomeOf(standing, outcomesOf(r.key, input), prev);
+    running !== undefined
+      ? running.outcome
+      : input.stalled.get(r.key) === gen && prevStalled !== undefined && outcomesOf(r.key, input).length === 0
+        ? { phase: "stalled", reason: prevStalled.reason, message: prevStalled.message }
+        : outcomeOf(standing, outcomesOf(r.key, input), prev);
   return {
     key: r.key,
     apiType: r.apiType,
@@ -101,7 +123,7 @@ function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
     generation: gen,
     specHash: input.specHashes.get(r.key) ?? "",
     ...(input.incarnations?.get(r.key) !== undefined ? { incarnation: input.incarnations.get(r.key)! } : {}),
-    details: standing.details,
+    details: running !== undefined ? { ...standing.details, progress: running.progress } : standing.details,
   };
 }
 
@@ -222,7 +244,10 @@ export function buildStatus(input: StatusInput): ClusterStatus {
       const message = failed !== undefined && !failed.ok ? failed.disposition.message : "removed from the manifests; deleting";
       // Being deleted: what still runs is unknown until the node reports again (a failed delete
       // may have stopped qemu), so no pid, tap or disk is named (issue #11); nodectl shows them.
-      resources.set(key, { ...keptStatus(prev, { phase: "reconciling", reason: "Deleting", message }, "Deleting", input), details: networksOnly(prev.details) });
+      const op = input.operations?.get(key);
+      const running = op !== undefined ? inFlight(op) : undefined;
+      const details = running !== undefined ? { ...networksOnly(prev.details), progress: running.progress } : networksOnly(prev.details);
+      resources.set(key, { ...keptStatus(prev, running?.outcome ?? { phase: "reconciling", reason: "Deleting", message }, "Deleting", input), details });
     }
   }
   for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);

@@ -11,6 +11,7 @@ import type { RenderCache } from "../status/render-status.js";
 import { CLUSTER_APPLIED } from "./dependencies.js";
 import { Backoff } from "./backoff.js";
 import { RecentResults } from "./recent-results.js";
+import { InFlightOperations } from "./operations.js";
 
 /** The controller's memory. */
 export class ControllerState {
@@ -31,6 +32,8 @@ export class ControllerState {
   readonly renderCache: RenderCache = new Map();
   /** Command results laid over inventories until they catch up (recent-results.ts). */
   readonly recent = new RecentResults();
+  /** Accepted operations the agents finish on their own (protocol 1.3, operations.ts). */
+  readonly operations = new InFlightOperations();
 
   constructor(opts: { backoffBaseMs: number; backoffMaxMs: number }) {
     this.backoff = new Backoff({ baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs });

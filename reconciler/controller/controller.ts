@@ -18,6 +18,7 @@ import type { ResourceKey } from "../../schemas/kinds.js";
 import type { LoadResult } from "../manifest/types.js";
 import { renderStatusFiles } from "../status/render-status.js";
 import type { ClusterStatus } from "../status/types.js";
+import type { OperationUpdate } from "../bus/controller-bus.js";
 import { RateLimiter } from "./backoff.js";
 import { buildStatus } from "./build-status.js";
 import { ControllerState } from "./controller-state.js";
@@ -33,7 +34,7 @@ import { WorkQueue } from "./work-queue.js";
 import { DEFAULT_NODE_LOST_AFTER_MS, nextLossInMs } from "./node-loss.js";
 
 const DEFAULTS = {
-  pollIntervalMs: 30_000, commandTimeoutMs: 120_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000,
+  pollIntervalMs: 30_000, commandTimeoutMs: 120_000, acceptWithinMs: 500, backoffBaseMs: 1_000, backoffMaxMs: 60_000, commandsPerSecond: 50, inventoryGraceMs: 60_000,
   workers: 128, statusIntervalMs: 2_000, progressAfterMs: 5_000, nodeLostAfterMs: DEFAULT_NODE_LOST_AFTER_MS,
 };
 
@@ -77,7 +78,7 @@ export class Controller {
     this.state = new ControllerState({ backoffBaseMs: this.opts.backoffBaseMs, backoffMaxMs: this.opts.backoffMaxMs });
     const limiter = new RateLimiter({ perSecond: this.opts.commandsPerSecond, burst: this.opts.commandsPerSecond * 2 });
     this.roundCtx = {
-      deps, state: this.state, limiter, commandTimeoutMs: this.opts.commandTimeoutMs, inventoryGraceMs: this.opts.inventoryGraceMs,
+      deps, state: this.state, limiter, commandTimeoutMs: this.opts.commandTimeoutMs, acceptWithinMs: this.opts.acceptWithinMs, inventoryGraceMs: this.opts.inventoryGraceMs,
       ...(downloadToken !== undefined ? { downloadToken } : {}), loadCached: (c) => this.loadCached(c), log: this.log,
     };
     this.keyCtx = {
@@ -102,7 +103,7 @@ export class Controller {
 
   /** Starts watching the bus and polling; syncs at once. */
   start(): void {
-    this.unwatch = this.deps.bus.watch((e) => this.trigger(`bus:${e.type}`));
+    this.unwatch = this.deps.bus.watch((e) => (e.type === "operation" ? this.onOperation(e.update) : this.trigger(`bus:${e.type}`)));
     this.schedulePoll();
     this.trigger("start");
   }
@@ -202,9 +203,18 @@ export class Controller {
       if (world.minted.has(item.key) || (was !== undefined && (was.generation !== item.generation || was.op !== item.op))) this.queue.forget(id);
       this.queue.add(id);
     }
+    // An operation in flight for an item no longer wanted (its resource deleted mid-create) is cancelled (apply-on-node.ts).
+    for (const id of this.state.operations.ids()) if (!world.items.has(id)) this.queue.add(id);
     const s = this.queue.stats();
     this.deps.metrics?.queueDepth?.(s.ready + s.active + s.delayed);
     this.tickProgress();
+  }
+
+  /** An agent's operation update (protocol 1.3): a completion wakes its key, which takes the result. */
+  private onOperation(u: OperationUpdate): void {
+    const id = this.state.operations.update(u, Date.now());
+    if (id !== undefined) this.queue.add(id);
+    else if (u.state === "Running") this.tickProgress();
   }
 
   private wake(key: ResourceKey): void {
@@ -216,11 +226,11 @@ export class Controller {
 
   /** While work runs, refreshes the status every interval once an operation has run for `progressAfterMs`. */
   private tickProgress(): void {
-    if (this.progressTimer !== undefined || this.queue.isIdle() || this.abort.signal.aborted) return;
+    if (this.progressTimer !== undefined || (this.queue.isIdle() && this.state.operations.size === 0) || this.abort.signal.aborted) return;
     this.progressTimer = setTimeout(() => {
       this.progressTimer = undefined;
-      const since = this.queue.oldestActiveSince();
-      if (this.world !== undefined && since !== undefined && Date.now() - since >= this.opts.progressAfterMs) void this.publishStatus(this.world);
+      const since = Math.min(this.queue.oldestActiveSince() ?? Infinity, this.state.operations.oldestStartedMs() ?? Infinity);
+      if (this.world !== undefined && Date.now() - since >= this.opts.progressAfterMs) void this.publishStatus(this.world);
       this.tickProgress();
     }, this.opts.statusIntervalMs);
     this.progressTimer.unref?.();
@@ -255,7 +265,7 @@ export class Controller {
     const { state, deps } = this;
     const status = buildStatus({
       commit: w.commit, now: deps.now?.() ?? new Date(), load: w.load, generations: w.generations, specHashes: w.hashes, incarnations: w.incarnations, placement: w.placement,
-      observed: w.observed, outcomes: this.outcomes, clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
+      observed: w.observed, outcomes: this.outcomes, operations: state.operations.views(), clusterApplied: state.clusterApplied, stalled: state.stalled, heldDeletes: w.gate.heldDeletes, previous: state.statuses,
       nodes: w.nodes, previousNodes: state.nodes, poolUsage: poolUsageDetails(w.load.resources), nodeLostAfterMs: this.opts.nodeLostAfterMs,
     });
     state.statuses = new Map(status.resources);

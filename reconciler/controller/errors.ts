@@ -83,5 +83,7 @@ function reasonOf(err: unknown): string {
   const name = (err as { name?: unknown } | undefined)?.name;
   if (name === "BusTimeoutError") return "AgentTimeout";
   if (name === "NodeUnreachableError") return "NodeUnreachable";
+  // The controller and the node speak protocol versions one of them does not understand (issue #11, protocol 1.3).
+  if (name === "ProtocolVersionError") return "UnsupportedProtocol";
   return "ReconcileError";
 }

@@ -26,6 +26,11 @@ export function fencedBus(bus: ControllerBus, leadership: Leadership): Controlle
       if (epoch === undefined) throw new NotLeaderError(`command ${cmd.commandId} to ${node}`);
       return bus.send(node, { ...cmd, epoch }, opts);
     },
+    submit: async (node, cmd, opts) => {
+      const epoch = leadership.epoch();
+      if (epoch === undefined) throw new NotLeaderError(`command ${cmd.commandId} to ${node}`);
+      return bus.submit(node, { ...cmd, epoch }, opts);
+    },
     nodes: () => bus.nodes(),
     inventories: () => bus.inventories(),
     watch: (f) => bus.watch(f),

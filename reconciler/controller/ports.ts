@@ -35,8 +35,17 @@ export interface ControllerDeps {
 export interface ControllerOptions {
   /** Poll interval of the git source (jittered +-10%); 0 disables polling. Default 30 s. */
   readonly pollIntervalMs?: number;
-  /** How long an agent has to answer one command. Default 120 s. */
+  /**
+   * How long an agent has to answer one command, and how long an accepted operation may stay
+   * silent (no progress, no heartbeat) before the same command is re-sent. Default 120 s.
+   */
   readonly commandTimeoutMs?: number;
+  /**
+   * Protocol 1.3 (issue #11): an agent that speaks it answers with the final result when a
+   * command finishes within this window, else with an acceptance, and the worker moves on; the
+   * completion wakes the key. Default 500 ms. Agents of 1.2 and older are awaited as before.
+   */
+  readonly acceptWithinMs?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   /** Global command rate. Default 50/s, burst 100. */
@@ -49,7 +58,7 @@ export interface ControllerOptions {
    * presents it). Without one, a BaseImage disk on another node than its entity cannot be built.
    */
   readonly downloadToken?: string;
-  /** Reconciles in flight at most (issue #11). A worker awaits its command's reply, so this bounds commands in flight too. Default 128. */
+  /** Reconciles in flight at most (issue #11). A worker waits for an acceptance (protocol 1.3), not for the operation: operations in flight are not bounded by it. Default 128. */
   readonly workers?: number;
   /** How long a node is NotReady before it counts as lost: its resources then say NodeLost, with the node and time (issue #14). Default 30 s. */
   readonly nodeLostAfterMs?: number;

@@ -5,9 +5,10 @@
  * A dependency's own success wakes what waits for it.
  *
  * The contract with the queue (work-queue.ts): resolve `{}` when done, `{ requeueAfterMs }` to
- * come back (waiting for a node or a dependency), reject to back off. Today a worker awaits its
- * command's reply; when agents answer at once and finish asynchronously, the apply step returns
- * `{ requeueAfterMs }` (or the operation's completion event re-adds the key) instead.
+ * come back (waiting for a node, a dependency or an operation), reject to back off. An agent of
+ * protocol 1.3 accepts a long command and finishes it on its own: the worker records the
+ * operation (operations.ts) and returns `{ requeueAfterMs }` at once; the completion re-adds the
+ * key, whose next reconcile takes the result (apply-on-node.ts).
  */
 import type { ResourceKey } from "../../schemas/kinds.js";
 import { CLUSTER_APPLIED } from "./dependencies.js";
@@ -17,7 +18,8 @@ import { isOtherIncarnation } from "./incarnations.js";
 import type { ItemOutcome } from "./execute-work.js";
 import type { PlacementClaims } from "./placement-claims.js";
 import type { WorkItem } from "./plan-work.js";
-import { recordClusterLevel, sendCommand, type RoundContext } from "./reconcile-round.js";
+import { recordClusterLevel, type RoundContext } from "./reconcile-round.js";
+import { applyOnNode, cancelOnNode } from "./apply-on-node.js";
 import type { World } from "./read-world.js";
 import type { QueueResult } from "./work-queue.js";
 
@@ -67,6 +69,11 @@ function currentWork(w: World, k: KeyContext, id: string): WorkItem | undefined 
   return reason === undefined ? undefined : item;
 }
 
+/** True when `key` is declared and placed on `node` in `w`. */
+function isWantedOn(w: World, key: ResourceKey, node: string): boolean {
+  return w.load.resources.has(key) && (w.placement.nodes.get(key) ?? []).includes(node);
+}
+
 function park(k: KeyContext, item: WorkItem, unmet: readonly ResourceKey[]): QueueResult {
   for (const d of unmet) {
     const set = k.waiters.get(d) ?? new Set<string>();
@@ -82,15 +89,24 @@ function park(k: KeyContext, item: WorkItem, unmet: readonly ResourceKey[]): Que
 export async function reconcileKey(k: KeyContext, id: string, signal: AbortSignal): Promise<QueueResult> {
   const w = k.world();
   const item = w === undefined ? undefined : currentWork(w, k, id);
-  if (w === undefined || item === undefined) return {};
+  if (w === undefined || item === undefined) {
+    // Done already (the inventory shows it, e.g. after a lost completion) or no longer wanted.
+    const rec = k.ctx.state.operations.get(id);
+    if (w !== undefined && rec !== undefined && rec.cmd.op === "apply" && rec.result === undefined && !isWantedOn(w, rec.cmd.key, rec.node)) return cancelOnNode({ k, w, rec, signal });
+    if (rec !== undefined) {
+      k.ctx.state.operations.delete(id);
+      if (w?.items.has(id) === true) k.wake(w.items.get(id)!.key);
+    }
+    return {};
+  }
   const unmet = item.dependsOn.filter((d) => d !== item.key && (item.op === "apply" ? !isReady(w, k, d) : !isGone(w, k, d, item.node)));
   if (unmet.length > 0) return park(k, item, unmet);
   const { ctx } = k;
   try {
     if (item.node === undefined) recordClusterLevel({ ctx, ...w }, item);
     else {
-      k.sent();
-      await sendCommand({ ctx, ...w }, item, signal);
+      const pending = await applyOnNode({ k, w, item, signal });
+      if (pending !== undefined) return pending;
       // A sync that ran meanwhile built a newer world from inventories without this result. Lay
       // the results over it, never prune against it: its view already holds results laid over,
       // which would "confirm" themselves and be dropped before the inventory shows them (the

@@ -6,7 +6,9 @@
 import type { Logger } from "pino";
 import type { ResourceKey } from "../../schemas/kinds.js";
 import type { ObservedResource } from "../../schemas/protocol-types.js";
-import type { NodeInfo } from "../bus/controller-bus.js";
+import { PROTOCOL_VERSION, speaksAsyncOperations } from "../../schemas/protocol/subjects.js";
+import type { CommandAcceptance, CommandResult, NodeCommand, NodeInfo } from "../bus/controller-bus.js";
+import { ProtocolVersionError } from "../bus/errors.js";
 import type { LoadResult } from "../manifest/types.js";
 import type { RateLimiter } from "./backoff.js";
 import { buildContext } from "./build-context.js";
@@ -34,6 +36,8 @@ export interface RoundContext {
   readonly state: ControllerState;
   readonly limiter: RateLimiter;
   readonly commandTimeoutMs: number;
+  /** The acceptance window put in commands to agents of protocol 1.3 (ControllerOptions.acceptWithinMs). */
+  readonly acceptWithinMs: number;
   /** How long a command result outranks an inventory that does not show it yet. */
   readonly inventoryGraceMs: number;
   /** The cluster download token put in storage commands' context (ControllerOptions.downloadToken). */
@@ -64,12 +68,18 @@ export function recordClusterLevel(a: ApplyInput, item: WorkItem): void {
 }
 
 /**
- * Sends `item`'s command to its node and lays the result over `a.observed`. Throws WaitingError
- * (node not ready), TerminalError (InvalidSpec, Unsupported), CommandFailedError or a bus error.
+ * The command for `item` (a new commandId: attempts count). An agent of protocol 1.3 is asked to
+ * accept it (`acceptWithinMs`) and told which protocol this controller speaks. Throws
+ * WaitingError (node not ready) or ProtocolVersionError (the node speaks another major).
  */
-export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): Promise<void> {
+export function buildCommand(a: ApplyInput, item: WorkItem): NodeCommand {
   const node = item.node!;
-  if (!a.nodes.find((n) => n.name === node)?.ready) throw new WaitingError("NodeNotReady", `node ${node} is not ready`, NODE_WAIT_MS);
+  const info = a.nodes.find((n) => n.name === node);
+  if (!info?.ready) throw new WaitingError("NodeNotReady", `node ${node} is not ready`, NODE_WAIT_MS);
+  // A newer minor is fine (the agent understands older commands); another major is not.
+  if (info.protocol !== undefined && info.protocol.split(".")[0] !== PROTOCOL_VERSION.split(".")[0]) {
+    throw new ProtocolVersionError({ node, ours: PROTOCOL_VERSION, theirs: info.protocol });
+  }
   const attemptKey = `${item.id}#${item.op}#${item.generation}`;
   const attempt = a.ctx.state.attempts.get(attemptKey) ?? 0;
   a.ctx.state.attempts.set(attemptKey, attempt + 1);
@@ -77,7 +87,7 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
   const obs = item.observed;
   // An apply is for the current life; a delete for the life of what the node reports.
   const incarnation = item.op === "apply" ? a.incarnations.get(item.key) : obs?.incarnation;
-  const cmd = {
+  return {
     commandId: commandIdOf({ itemId: item.id, op: item.op, generation: item.generation, incarnation, runId: a.ctx.state.runId, attempt }),
     op: item.op,
     key: item.key,
@@ -90,16 +100,28 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
     generation: item.generation,
     ...(incarnation !== undefined ? { incarnation } : {}),
     context: r !== undefined ? buildContext(r, node, { desired: a.load.resources, placement: a.placement.nodes, nodes: a.nodes, observed: a.observed, ...(a.ctx.downloadToken !== undefined ? { downloadToken: a.ctx.downloadToken } : {}) }) : {},
+    ...(speaksAsyncOperations(info.protocol) ? { protocol: PROTOCOL_VERSION, acceptWithinMs: a.ctx.acceptWithinMs } : {}),
   };
+}
+
+/** Sends `cmd` (within the global command rate); resolves with the final result or an acceptance. Throws a bus error. */
+export async function deliver(a: ApplyInput, item: WorkItem, cmd: NodeCommand, signal: AbortSignal): Promise<CommandResult | CommandAcceptance> {
   await a.ctx.limiter.take(signal);
-  a.ctx.log.debug({ resource: item.key, node, op: item.op, generation: item.generation, reason: item.reason }, "sending command");
-  let res;
+  a.ctx.log.debug({ resource: item.key, node: item.node, op: item.op, generation: item.generation, reason: item.reason, commandId: cmd.commandId }, "sending command");
   try {
-    res = await a.ctx.deps.bus.send(node, cmd, { timeoutMs: a.ctx.commandTimeoutMs, signal });
+    return await a.ctx.deps.bus.submit(item.node!, cmd, { timeoutMs: a.ctx.commandTimeoutMs, signal });
   } catch (e: unknown) {
     a.ctx.deps.metrics?.command?.("error");
     throw e;
   }
+}
+
+/**
+ * Takes `cmd`'s final result: lays it over `a.observed` (and the recent results), or throws
+ * TerminalError (InvalidSpec, Unsupported) or CommandFailedError (Superseded among them).
+ */
+export function takeResult(a: ApplyInput, item: WorkItem, cmd: NodeCommand, res: CommandResult): void {
+  const node = item.node!;
   a.ctx.deps.metrics?.command?.(res.ok ? "ok" : "failed");
   if (!res.ok) {
     const reason = res.reason ?? "CommandFailed";
@@ -108,10 +130,23 @@ export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSi
   }
   const m = a.observed.get(node) ?? new Map<ResourceKey, ObservedResource>();
   a.observed.set(node, m);
-  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, ...(incarnation !== undefined ? { incarnation } : {}), details: {}, node });
+  const after = item.op === "delete" ? undefined : (res.observed ?? { key: item.key, apiType: cmd.apiType, state: "Active", generation: item.generation, ...(cmd.incarnation !== undefined ? { incarnation: cmd.incarnation } : {}), details: {}, node });
   if (after === undefined) m.delete(item.key);
   else m.set(item.key, after);
   a.ctx.state.recent.record(node, item.key, after, Date.now());
+}
+
+/**
+ * Sends `item`'s command to its node and lays the result over `a.observed`, or returns the
+ * acceptance (protocol 1.3: the completion comes later). Throws what buildCommand, deliver and
+ * takeResult throw.
+ */
+export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): Promise<{ cmd: NodeCommand; accepted?: CommandAcceptance }> {
+  const cmd = buildCommand(a, item);
+  const res = await deliver(a, item, cmd, signal);
+  if ("accepted" in res) return { cmd, accepted: res };
+  takeResult(a, item, cmd, res);
+  return { cmd };
 }
 
 function groupOf(key: ResourceKey): string | undefined {

@@ -14,6 +14,10 @@ export interface NodeCommand extends ResourceCommand {
   readonly sentAt?: string;
   /** The sender's leadership epoch (protocol 1.2, issue #15); agents refuse older ones. */
   readonly epoch?: number;
+  /** The protocol the controller speaks, MAJOR.MINOR (protocol 1.3); an agent that does not understand it refuses `UnsupportedProtocol`. */
+  readonly protocol?: string;
+  /** Protocol 1.3: answer with an acceptance when not finished within this window, then publish progress and completion (OperationUpdate). */
+  readonly acceptWithinMs?: number;
 }
 
 /** An agent's answer to one command. */
@@ -37,8 +41,43 @@ export interface CommandRejection {
   readonly message: string;
 }
 
+/** Protocol 1.3: the command runs on; its completion comes as an OperationUpdate of `operationId`. */
+export interface CommandAcceptance {
+  readonly accepted: true;
+  readonly commandId: string;
+  readonly key: ResourceCommand["key"];
+  /** The operation that answers this command: its own commandId, or the running one it joined. */
+  readonly operationId: string;
+}
+
 /** What travels back on the reply subject. */
-export type CommandReply = CommandResult | CommandRejection;
+export type CommandReply = CommandResult | CommandAcceptance | CommandRejection;
+
+/** How far a long operation is (protocol 1.3). */
+export interface OperationProgress {
+  /** PascalCase: Downloading, Copying, PoweringOff. */
+  readonly phase: string;
+  readonly doneBytes?: number;
+  readonly totalBytes?: number;
+  readonly elapsedSeconds?: number;
+}
+
+/** Agent -> controller on `humops.v1.node.<node>.op` (protocol 1.3): an operation's progress or completion. */
+export interface OperationUpdate {
+  readonly node: string;
+  readonly operationId: string;
+  readonly commandId: string;
+  readonly key: ResourceCommand["key"];
+  readonly op: "apply" | "delete";
+  readonly generation: number;
+  readonly incarnation?: string;
+  readonly state: "Running" | "Done";
+  /** ISO time the operation started on the agent. */
+  readonly startedAt: string;
+  readonly progress?: OperationProgress;
+  /** With state Done: the operation's result. */
+  readonly result?: CommandResult;
+}
 
 /** What a node says about itself when it registers (KV `humops-nodes`, key = node name). */
 export interface NodeRegistration {
@@ -47,6 +86,8 @@ export interface NodeRegistration {
   readonly capacity: { readonly vcpus: number; readonly memoryBytes: number };
   readonly agentVersion: string;
   readonly accelerator: "kvm" | "tcg" | "none";
+  /** The protocol version the agent speaks (protocol 1.3); absent: 1.2 or older. */
+  readonly protocol?: string;
   /** `HOST:PORT` of the node's download API (the config's downloadAPI advertiseAddress:listenPort), when it serves one. */
   readonly downloadAPI?: string;
 }

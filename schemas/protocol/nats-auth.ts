@@ -4,7 +4,7 @@
  * own keys of the protocol's KV buckets, and one controller user. Pure: the subjects come from
  * subjects.ts, so the permissions cannot drift from what the buses use.
  */
-import { BUCKETS, commandSubject, kvSubject, SUBJECT_PREFIX } from "./subjects.js";
+import { ALL_OPERATIONS_SUBJECT, BUCKETS, commandSubject, kvSubject, operationSubject, SUBJECT_PREFIX } from "./subjects.js";
 
 /** A user's credentials as nats-server checks them (the password may be a bcrypt hash, `$2a$...`). */
 export interface NatsCredentials {
@@ -39,6 +39,8 @@ export function agentPermissions(node: string): Permissions {
   return {
     publish: [
       ...AGENT_BUCKETS.map((b) => kvSubject(b, node)),
+      // Its own operations' progress and completions (protocol 1.3).
+      operationSubject(node),
       // Opening (creating when missing) the buckets: account info, stream info/create of the three KV streams only.
       "$JS.API.INFO",
       ...AGENT_BUCKETS.flatMap((b) => [`$JS.API.STREAM.INFO.KV_${b}`, `$JS.API.STREAM.CREATE.KV_${b}`]),
@@ -57,7 +59,7 @@ export function controllerPermissions(): Permissions {
       "$JS.ACK.>",
       ...BUCKET_NAMES.map((b) => `$KV.${b}.>`),
     ],
-    subscribe: ["_INBOX.>"],
+    subscribe: ["_INBOX.>", ALL_OPERATIONS_SUBJECT],
   };
 }
 

@@ -25,6 +25,12 @@ const vmOff = cmd("systemv0/virtualmachine", "vm1", 1, { actionState: "PowerOff"
 
 const T = suite("resourceRows / driftOf");
 
+T("a running download's progress is on its row (nodectl ls, issue #11)", () => {
+  const rows = resourceRows(inv([disk], [obs(disk, "Downloading", { details: { progress: { phase: "Downloading", doneBytes: 3 * 1024 * 1024, totalBytes: 8 * 1024 * 1024 } } })]));
+  assert.equal(rows[0]!.progress, { phase: "Downloading", doneBytes: 3 * 1024 * 1024, totalBytes: 8 * 1024 * 1024 });
+  assert.is(resourceRows(inv([net], [obs(net, "Available")]))[0]!.progress, undefined);
+});
+
 T("agreeing resources, a Used disk and a powered-off VM that is Stopped", () => {
   const rows = resourceRows(inv([net, disk, vmOff], [obs(net, "Available"), obs(disk, "Used"), obs(vmOff, "Stopped")]));
   assert.equal(rows.map((r) => [r.id, r.desiredState, r.observedState, r.agree]), [

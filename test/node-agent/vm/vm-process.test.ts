@@ -60,4 +60,23 @@ S("a guest that ignores the button is quit after the timeout, pressed again mean
   assert.ok(commands.length >= 3 && commands.slice(0, -1).every((x) => x === "system_powerdown"), commands.join(" "));
 });
 
+S("reports the seconds it waited (PoweringOff progress); a superseding abort ends the wait without quit (issue #11)", async (c) => {
+  const { qmp, commands } = scriptedQmp(c.qemu);
+  const seen: number[] = [];
+  const ac = new AbortController();
+  const stopping = stopVm({ paths: c.paths, uuid: "u" }, 30_000, qmp, 10_000, {
+    progress: (s) => {
+      seen.push(s);
+      if (s >= 1) ac.abort(new Error("superseded"));
+    },
+    signal: ac.signal,
+  });
+  const err = await stopping.then(() => undefined, (e: unknown) => e);
+  assert.instance(err, Error);
+  assert.is((err as Error).message, "superseded");
+  assert.ok(seen.length >= 2 && seen.at(-1)! >= 1, seen.join(","));
+  assert.not.ok(commands.includes("quit"), "not quit: the superseding command stops it itself");
+  assert.ok(isAlive(c.qemu.pid!), "left running for the newer command");
+});
+
 S.run();

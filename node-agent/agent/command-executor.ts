@@ -55,6 +55,8 @@ export class CommandExecutor {
   readonly #joined = new Map<string, string>();
   /** The last command admitted per resource key: a queued apply it supersedes is not run at all. */
   readonly #latest = new Map<string, NodeCommand>();
+  /** Per resource, the last command still being admitted: admission runs in arrival order (#arrive). */
+  readonly #arrivals = new Map<string, Promise<void>>();
 
   constructor(o: CommandExecutorOptions) {
     this.#o = o;
@@ -85,22 +87,52 @@ export class CommandExecutor {
   }
 
   async #answer(cmd: NodeCommand): Promise<CommandResult> {
+    const release = await this.#arrive(cmd.key);
+    let answer: { readonly result: Promise<CommandResult> };
+    try {
+      answer = await this.#admit(cmd);
+    } finally {
+      release();
+    }
+    return answer.result;
+  }
+
+  /**
+   * Waits until every earlier command of resource `key` is admitted (queued, joined or answered);
+   * resolves with the function that lets the next one in. Admission awaits the epoch guard and
+   * the state file, so without this two commands arriving together (an apply, then a delete)
+   * could be queued in the other order: the delete first, then the apply it should have
+   * superseded, run after it.
+   */
+  #arrive(key: string): Promise<() => void> {
+    const before = this.#arrivals.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    this.#arrivals.set(key, mine);
+    return before.then(() => () => {
+      release();
+      if (this.#arrivals.get(key) === mine) this.#arrivals.delete(key);
+    });
+  }
+
+  /** Decides what answers `cmd` (a refusal, an earlier result, the running operation, or its own run) and starts it; the result is wrapped so admission does not wait for it. */
+  async #admit(cmd: NodeCommand): Promise<{ readonly result: Promise<CommandResult> }> {
     const verdict = (await this.#o.epochs?.admit(cmd.epoch)) ?? { ok: true as const };
     if (!verdict.ok) {
       const { commandId, key, op, generation } = cmd;
       void this.#o.journal.write({ event: "stale-epoch", commandId, key, op, generation, ...(cmd.epoch !== undefined ? { epoch: cmd.epoch } : {}), ok: false });
       this.#o.log.warn({ resource: key, commandId, epoch: cmd.epoch, newest: verdict.newest }, "command from an older epoch refused");
-      return { commandId, key, ok: false, reason: "StaleEpoch", message: verdict.message, durationMs: 0 };
+      return { result: Promise.resolve({ commandId, key, ok: false, reason: "StaleEpoch", message: verdict.message, durationMs: 0 }) };
     }
     const known = this.#o.results.get(cmd.commandId) ?? (await this.#fromState(cmd));
     if (known) {
       const { commandId, key, op, generation } = cmd;
       void this.#o.journal.write({ event: "duplicate", commandId, key, op, generation, ok: known.ok });
-      return known;
+      return { result: Promise.resolve(known) };
     }
     const running = this.#running.get(cmd.key);
     const joinable = running !== undefined && isSameOperation(cmd, running.cmd) ? this.#inflight.get(running.cmd.commandId) : undefined;
-    if (joinable !== undefined) return this.#join(cmd, running!.cmd, joinable);
+    if (joinable !== undefined) return { result: this.#join(cmd, running!.cmd, joinable) };
     if (running !== undefined && supersedes(cmd, running.cmd)) {
       const { commandId, key, op, generation } = running.cmd;
       void this.#o.journal.write({ event: "superseded", commandId, key, op, generation, supersededBy: cmd.commandId });
@@ -108,9 +140,10 @@ export class CommandExecutor {
       running.abort.abort(new SupersededError(cmd));
     }
     this.#latest.set(cmd.key, cmd);
-    return this.#queue.run(cmd.key, () => this.#runCurrent(cmd)).finally(() => {
+    const result = this.#queue.run(cmd.key, () => this.#runCurrent(cmd)).finally(() => {
       if (this.#latest.get(cmd.key) === cmd) this.#latest.delete(cmd.key);
     });
+    return { result };
   }
 
   /**

@@ -77,4 +77,35 @@ S("another send of the running operation joins it and gets its result under its 
   assert.is(c.driver.calls.get(KEY), 1);
 });
 
+S("commands of one resource are admitted in arrival order, however long each one's lookup takes: a delete right after an apply is never overtaken by it", async (c) => {
+  // The first state-file lookup is slow, the second fast: without ordered admission the delete
+  // was queued first and the apply ran after it, leaving the resource on the host.
+  let slowFirst: (() => void) | undefined;
+  const slow = new Promise<void>((r) => (slowFirst = r));
+  class SlowFirstLookup extends StateStore {
+    calls = 0;
+    override async get(key: string) {
+      if (++this.calls === 1) await slow;
+      return super.get(key);
+    }
+  }
+  const state = new SlowFirstLookup(join(c.dir, "state-slow"), log);
+  const runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
+  const driver = new FakeDriver("systemv0/blockstorage");
+  const ex = new CommandExecutor({
+    drivers: [driver], journal: new Journal({ path: join(c.dir, "journal-slow.jsonl"), maxBytes: 1024 * 1024, log }), results: new ResultCache(), state,
+    context: (l) => ({ runner, log: l, signal: new AbortController().signal, node: { nodeName: "n1", address: "198.18.0.1", dataDir: c.dir, blockStorageDir: c.dir, imageDir: c.dir } }),
+    parallelLimit: 4, log,
+  });
+  const apply = ex.execute(cmd({ generation: 1 }));
+  const del = ex.execute(cmd({ op: "delete", generation: 1 }));
+  await until("both lookups asked for", () => state.calls >= 1, 5_000, 10);
+  slowFirst!();
+  const [ra, rd] = await Promise.all([apply, del]);
+  await ex.drain();
+  assert.ok(rd.ok, JSON.stringify(rd));
+  assert.ok(ra.reason === "Superseded" || ra.ok, JSON.stringify(ra));
+  assert.is(driver.host.size, 0, "the delete ran last: nothing is left on the host");
+});
+
 S.run();

@@ -166,8 +166,10 @@ async function idle(): Promise<Figure[]> {
   const rounds0 = ctl.rounds.length;
   const cpu0 = ctl.cpuSeconds();
   const t0 = performance.now();
-  await sleep(IDLE_S * 1000);
-  ctl.poll();
+  while (performance.now() - t0 < IDLE_S * 1000) {
+    await sleep(500);
+    ctl.poll();
+  }
   const wallS = (performance.now() - t0) / 1000;
   sub.unsubscribe();
   await nc.close();

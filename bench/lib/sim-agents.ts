@@ -50,16 +50,20 @@ class Delays {
 class DelayedDriver implements ResourceDriver {
   readonly apiType: ApiType;
   readonly #inner: FakeDriver;
-  constructor(apiType: ApiType, private readonly delay: HostDelay, private readonly delays: Delays) {
+  readonly #delay: HostDelay;
+  readonly #delays: Delays;
+  constructor(apiType: ApiType, delay: HostDelay, delays: Delays) {
     this.apiType = apiType;
     this.#inner = new FakeDriver(apiType);
+    this.#delay = delay;
+    this.#delays = delays;
   }
   async apply(cmd: ResourceCommand, ctx: DriverContext): Promise<ObservedResource> {
-    await this.delays.sleep(this.delay(cmd, "apply"));
+    await this.#delays.sleep(this.#delay(cmd, "apply"));
     return this.#inner.apply(cmd, ctx);
   }
   async remove(cmd: ResourceCommand, ctx: DriverContext): Promise<void> {
-    await this.delays.sleep(this.delay(cmd, "remove"));
+    await this.#delays.sleep(this.#delay(cmd, "remove"));
     return this.#inner.remove(cmd, ctx);
   }
   inventory(ctx: DriverContext, known: readonly ResourceCommand[]): Promise<{ resources: ObservedResource[]; orphans: string[] }> {

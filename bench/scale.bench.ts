@@ -119,6 +119,8 @@ async function changes(probes: readonly { path: string; vmKey: string }[]): Prom
   const first: number[] = [];
   const answered: number[] = [];
   const settled: number[] = [];
+  const trace: unknown[] = [];
+  extra["changeRounds"] = trace;
   for (let i = 0; i < CHANGES; i++) {
     const ns = (i * 37) % probes.length;
     const p = probes[ns]!;
@@ -137,6 +139,8 @@ async function changes(probes: readonly { path: string; vmKey: string }[]): Prom
     }
     if (!(await until("ready after the change", ctl, () => ctl.rounds.some((r) => r.revision === head && r.notReady === 0), 60_000))) break;
     settled.push(ctl.rounds.find((r) => r.revision === head && r.notReady === 0)!.at - t0);
+    // What the rounds between the push and ready said (why ready took as long as it did).
+    trace.push(ctl.rounds.filter((r) => r.at >= t0).map((r) => ({ afterMs: Math.round(r.at - t0), notReady: r.notReady, head: r.revision === head, commandsSent: r.commandsSent })));
     // Put the VM back: the next change edits another namespace from the same base.
     const back = await repo.commit({ [p.path]: scaleTree(RESOURCES, AGENTS).files[p.path]! }, `revert ${i}`);
     await repo.push(url);

@@ -41,7 +41,7 @@ export class BusWatch {
     this.#buckets = buckets;
     this.#log = log;
     this.#registrations = new KvCache({ kv: buckets.nodes, parse: parseNodeRegistration, what: "registration", log, onChange: (node) => this.#emit({ type: "node", node, ready: this.#ready.get(node) ?? false }) });
-    this.#inventories = new KvCache({ kv: buckets.inventory, parse: parseNodeInventory, what: "inventory", log, onChange: (node) => this.#emit({ type: "inventory", node }) });
+    this.#inventories = new KvCache({ kv: buckets.inventory, parse: parseNodeInventory, what: "inventory", log, notifyUnchanged: false, onChange: (node) => this.#emit({ type: "inventory", node }) });
   }
 
   /** Every valid registration, by node name; rejects with BusDisconnectedError while NATS is unreachable. */

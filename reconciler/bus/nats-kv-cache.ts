@@ -7,6 +7,7 @@
  * cluster, and a round never waits on a JetStream stream that is electing a leader after a
  * server died. Part of the NATS adapter: only nats-bus-watch.ts imports it.
  */
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 import { decodeValue, isLive, listKeys } from "./nats-buckets.js";
@@ -18,6 +19,8 @@ type Iter = AsyncIterable<KvWatchEntry> & { stop(): void };
 interface Slot<T> {
   readonly revision: number;
   readonly value: T | undefined;
+  /** A digest of the raw value (undefined: deleted), to tell a re-publish of the same value from a change. */
+  readonly digest: string | undefined;
 }
 
 /** What a KvCache reads, and what it tells. */
@@ -30,6 +33,12 @@ export interface KvCacheOptions<T> {
   readonly log: Logger;
   /** Called after the cache took a watched change of `key` (not for the initial listing). */
   readonly onChange: (key: string) => void;
+  /**
+   * False: a new revision whose value is byte for byte the one the cache holds is taken without
+   * calling `onChange`. Agents re-publish an unchanged inventory every resync; at 1,000 nodes
+   * each such write started a full controller sync (bench/scale.bench.ts). Default true.
+   */
+  readonly notifyUnchanged?: boolean;
 }
 
 /** A bucket's current values, fed by a watcher; `sync()` (re)builds it. */
@@ -58,8 +67,9 @@ export class KvCache<T> {
     this.#iter = it;
     void (async () => {
       for await (const e of it) {
+        const before = next.get(e.key)?.digest;
         if (!this.#merge(next, e.key, e)) continue;
-        if (listed) this.#o.onChange(e.key);
+        if (listed && (this.#o.notifyUnchanged !== false || next.get(e.key)?.digest !== before)) this.#o.onChange(e.key);
       }
     })().catch((err: unknown) => this.#o.log.warn({ err, what: this.#o.what }, "kv watcher ended"));
     try {
@@ -98,7 +108,8 @@ export class KvCache<T> {
     if (e === null) return false;
     const had = slots.get(key);
     if (had !== undefined && had.revision >= e.revision) return false;
-    slots.set(key, { revision: e.revision, value: isLive(e) ? this.#decode(key, e) : undefined });
+    const live = isLive(e);
+    slots.set(key, { revision: e.revision, value: live ? this.#decode(key, e) : undefined, digest: live ? createHash("sha1").update(e.value).digest("base64") : undefined });
     return true;
   }
 

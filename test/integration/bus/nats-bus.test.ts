@@ -139,6 +139,36 @@ bus("registration, inventory and liveness; a new controller bus reads the last i
   }
 });
 
+bus("an inventory written again unchanged (an agent's resync) starts no controller sync; a changed one does", async ({ nats }) => {
+  const agent = await NatsAgentBus.connect({ servers: nats.url, node: "n6", log });
+  const raw = await connect({ servers: nats.url });
+  const ctl = await NatsControllerBus.connect({ servers: nats.url, log });
+  const events: BusEvent[] = [];
+  const unwatch = ctl.watch((e) => events.push(e));
+  const inventoryEvents = () => events.filter((e) => e.type === "inventory" && e.node === "n6").length;
+  try {
+    await agent.register({ ...reg, name: "n6" });
+    await agent.publishInventory({ node: "n6", resources: [], orphans: [] });
+    await until("the first inventory's event", () => inventoryEvents() === 1, 5000);
+    // The same bytes again, twice: new revisions of the key, no new information.
+    const kv = await new Kvm(raw).open(BUCKETS.inventory);
+    const same = (await kv.get("n6"))!.value;
+    const r1 = await kv.put("n6", same);
+    const r2 = await kv.put("n6", same);
+    assert.ok(r2 > r1);
+    // Then a change: its event comes after whatever the two unchanged writes caused.
+    await agent.publishInventory({ node: "n6", resources: [], orphans: ["hb-changed"] });
+    await until("the changed inventory in the view", async () => (await ctl.inventories()).get("n6")?.orphans.length === 1, 5000);
+    await until("the change's event", () => inventoryEvents() >= 2, 5000);
+    assert.is(inventoryEvents(), 2, "one event for the first inventory, one for the change, none for the unchanged writes");
+  } finally {
+    unwatch();
+    await ctl.close();
+    await agent.close();
+    await raw.close();
+  }
+});
+
 bus("nodes() and inventories() answer from memory: no JetStream request, and they follow puts and deletes", async ({ nats }) => {
   const agent = await NatsAgentBus.connect({ servers: nats.url, node: "n5", log });
   const raw = await connect({ servers: nats.url });

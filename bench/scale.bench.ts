@@ -183,6 +183,6 @@ async function idle(): Promise<Figure[]> {
     { name: `idle ${IDLE_S} s, all ready: controller CPU`, value: ((ctl.cpuSeconds() - cpu0) / wallS) * 100, unit: "% of a core", goal: "< 2 %" },
     { name: "idle: status commits", value: ctl.statusCommits.length - commits0, unit: "commits", goal: "0" },
     { name: "idle: rounds (poll every 30 s, inventories)", value: idleRounds.length, unit: "rounds" },
-    { name: "idle: inventory writes (each triggers a sync)", value: (extra["idle"] as { inventoryWrites: number }).inventoryWrites, unit: "writes" },
+    { name: "idle: inventory writes (unchanged: no sync)", value: (extra["idle"] as { inventoryWrites: number }).inventoryWrites, unit: "writes" },
   ];
 }

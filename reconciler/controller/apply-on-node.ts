@@ -7,18 +7,15 @@
  * for a resource deleted meanwhile is cancelled by a delete (cancelOnNode): the agent aborts it.
  */
 import type { NodeCommand } from "../../schemas/protocol/messages.js";
-import { commandIdOf } from "./incarnations.js";
-import { WaitingError } from "./errors.js";
 import type { InFlightOperation } from "./operations.js";
 import type { WorkItem } from "./plan-work.js";
 import type { KeyContext } from "./reconcile-key.js";
-import { buildCommand, deliver, takeResult, type ApplyInput } from "./reconcile-round.js";
+import { buildCommand, deliver, nextCommandId, readyNode, takeResult, type ApplyInput } from "./reconcile-round.js";
 import type { World } from "./read-world.js";
 import type { QueueResult } from "./work-queue.js";
 
 /** How often a key with an operation in flight looks at it on its own (the completion wakes it earlier). */
 const IN_FLIGHT_LOOK_MS = 10_000;
-const NODE_WAIT_MS = 10_000;
 
 /** True when `rec` is the operation `item` asks for now (same op, generation and life). */
 function isCurrent(rec: InFlightOperation, item: WorkItem, w: World): boolean {
@@ -49,7 +46,7 @@ export async function applyOnNode(o: { k: KeyContext; w: World; item: WorkItem; 
   if (rec !== undefined) {
     const silentMs = Date.now() - rec.lastSeenMs;
     if (silentMs < ctx.commandTimeoutMs) return { requeueAfterMs: Math.min(IN_FLIGHT_LOOK_MS, ctx.commandTimeoutMs - silentMs) };
-    if (!w.nodes.find((n) => n.name === item.node)?.ready) throw new WaitingError("NodeNotReady", `node ${item.node!} is not ready`, NODE_WAIT_MS);
+    readyNode(w.nodes, item.node!);
     // Silent too long: the completion may be lost. The same commandId: the agent joins or answers it.
     ctx.log.warn({ resource: item.key, node: item.node, commandId: rec.cmd.commandId, silentMs }, "operation silent; re-sending its command");
     cmd = rec.cmd;
@@ -85,13 +82,10 @@ export async function cancelOnNode(o: { k: KeyContext; w: World; rec: InFlightOp
   const { ctx } = k;
   ctx.state.operations.delete(rec.itemId);
   if (!w.nodes.find((n) => n.name === rec.node)?.ready) return {};
-  const attemptKey = `${rec.itemId}#delete#${rec.cmd.generation}`;
-  const attempt = ctx.state.attempts.get(attemptKey) ?? 0;
-  ctx.state.attempts.set(attemptKey, attempt + 1);
   const { epoch: _epoch, sentAt: _sentAt, ...base } = rec.cmd;
   const cmd: NodeCommand = {
     ...base, op: "delete", context: {},
-    commandId: commandIdOf({ itemId: rec.itemId, op: "delete", generation: rec.cmd.generation, incarnation: rec.cmd.incarnation, runId: ctx.state.runId, attempt }),
+    commandId: nextCommandId(ctx.state, { itemId: rec.itemId, op: "delete", generation: rec.cmd.generation, incarnation: rec.cmd.incarnation }),
   };
   await ctx.limiter.take(signal);
   k.sent();

@@ -49,6 +49,21 @@ export interface RoundContext {
 const TERMINAL_REASONS = new Set(["InvalidSpec", "Unsupported"]);
 const NODE_WAIT_MS = 10_000;
 
+/** `node`'s info when it is ready; else WaitingError (NodeNotReady: look again in a while). */
+export function readyNode(nodes: readonly NodeInfo[], node: string): NodeInfo {
+  const info = nodes.find((n) => n.name === node);
+  if (!info?.ready) throw new WaitingError("NodeNotReady", `node ${node} is not ready`, NODE_WAIT_MS);
+  return info;
+}
+
+/** A new commandId for an item's op, generation and life: each attempt counts, so a command sent again after a failure is a new one. */
+export function nextCommandId(state: ControllerState, o: { itemId: string; op: "apply" | "delete"; generation: number; incarnation: string | undefined }): string {
+  const attemptKey = `${o.itemId}#${o.op}#${o.generation}`;
+  const attempt = state.attempts.get(attemptKey) ?? 0;
+  state.attempts.set(attemptKey, attempt + 1);
+  return commandIdOf({ ...o, runId: state.runId, attempt });
+}
+
 /** What applying one item reads: the round context and the latest facts (a World). */
 export interface ApplyInput {
   ctx: RoundContext;
@@ -74,21 +89,17 @@ export function recordClusterLevel(a: ApplyInput, item: WorkItem): void {
  */
 export function buildCommand(a: ApplyInput, item: WorkItem): NodeCommand {
   const node = item.node!;
-  const info = a.nodes.find((n) => n.name === node);
-  if (!info?.ready) throw new WaitingError("NodeNotReady", `node ${node} is not ready`, NODE_WAIT_MS);
+  const info = readyNode(a.nodes, node);
   // A newer minor is fine (the agent understands older commands); another major is not.
   if (info.protocol !== undefined && info.protocol.split(".")[0] !== PROTOCOL_VERSION.split(".")[0]) {
     throw new ProtocolVersionError({ node, ours: PROTOCOL_VERSION, theirs: info.protocol });
   }
-  const attemptKey = `${item.id}#${item.op}#${item.generation}`;
-  const attempt = a.ctx.state.attempts.get(attemptKey) ?? 0;
-  a.ctx.state.attempts.set(attemptKey, attempt + 1);
   const r = item.desired;
   const obs = item.observed;
   // An apply is for the current life; a delete for the life of what the node reports.
   const incarnation = item.op === "apply" ? a.incarnations.get(item.key) : obs?.incarnation;
   return {
-    commandId: commandIdOf({ itemId: item.id, op: item.op, generation: item.generation, incarnation, runId: a.ctx.state.runId, attempt }),
+    commandId: nextCommandId(a.ctx.state, { itemId: item.id, op: item.op, generation: item.generation, incarnation }),
     op: item.op,
     key: item.key,
     apiType: r?.apiType ?? obs!.apiType,
@@ -134,19 +145,6 @@ export function takeResult(a: ApplyInput, item: WorkItem, cmd: NodeCommand, res:
   if (after === undefined) m.delete(item.key);
   else m.set(item.key, after);
   a.ctx.state.recent.record(node, item.key, after, Date.now());
-}
-
-/**
- * Sends `item`'s command to its node and lays the result over `a.observed`, or returns the
- * acceptance (protocol 1.3: the completion comes later). Throws what buildCommand, deliver and
- * takeResult throw.
- */
-export async function sendCommand(a: ApplyInput, item: WorkItem, signal: AbortSignal): Promise<{ cmd: NodeCommand; accepted?: CommandAcceptance }> {
-  const cmd = buildCommand(a, item);
-  const res = await deliver(a, item, cmd, signal);
-  if ("accepted" in res) return { cmd, accepted: res };
-  takeResult(a, item, cmd, res);
-  return { cmd };
 }
 
 function groupOf(key: ResourceKey): string | undefined {

@@ -4,6 +4,7 @@
  * (retry with backoff) except ProtocolError, which says the controller or the agent speaks a
  * different protocol: a bug or a version skew, not something a retry fixes.
  */
+import type { CommandAcceptance, CommandResult, NodeCommand } from "../../schemas/protocol/messages.js";
 
 /** The agent did not answer within the timeout (it may still execute the command: re-send with the same commandId). */
 export class BusTimeoutError extends Error {
@@ -102,4 +103,10 @@ export class BusDisconnectedError extends Error {
   constructor(options?: ErrorOptions) {
     super("not connected to nats-server (reconnecting)", options);
   }
+}
+
+/** `send`'s answer from `submit`'s: the result; an acceptance where a result was asked for is a ProtocolError (use submit). */
+export function resultOnly(node: string, cmd: NodeCommand, reply: CommandResult | CommandAcceptance): CommandResult {
+  if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
+  return reply;
 }

@@ -31,7 +31,7 @@ import type {
 } from "../../schemas/protocol/messages.js";
 import { abortable } from "../../schemas/abort-link.js";
 import type { BusEvent, ControllerBus } from "./controller-bus.js";
-import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError } from "./errors.js";
+import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError, resultOnly } from "./errors.js";
 
 /** Answers one node's commands (what an agent does). */
 export type MemoryCommandHandler = (cmd: NodeCommand) => Promise<CommandReply>;
@@ -68,9 +68,7 @@ export class MemoryBus implements ControllerBus {
   dropOperation: ((u: OperationUpdate) => boolean) | undefined;
 
   async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
-    const reply = await this.submit(node, cmd, opts);
-    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
-    return reply;
+    return resultOnly(node, cmd, await this.submit(node, cmd, opts));
   }
 
   async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {

@@ -21,7 +21,7 @@ import { formatIssues, parseCommandReply, parseNodeCommand, parseOperationUpdate
 import { abortable } from "../../schemas/abort-link.js";
 import { ALL_OPERATIONS_SUBJECT, commandSubject, PROTOCOL_VERSION } from "../../schemas/protocol/subjects.js";
 import type { BusEvent, CommandAcceptance, CommandResult, ControllerBus, NodeCommand, NodeInfo, NodeInventory } from "./controller-bus.js";
-import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError, ProtocolVersionError } from "./errors.js";
+import { BusClosedError, BusTimeoutError, NodeUnreachableError, ProtocolError, ProtocolVersionError, resultOnly } from "./errors.js";
 import { decodeValue, openBuckets } from "./nats-buckets.js";
 import { BusWatch } from "./nats-bus-watch.js";
 import { openLeaseStore } from "./nats-lease-store.js";
@@ -109,9 +109,7 @@ export class NatsControllerBus implements ControllerBus {
   }
 
   async send(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
-    const reply = await this.submit(node, cmd, opts);
-    if ("accepted" in reply) throw new ProtocolError(`node ${node} accepted command ${cmd.commandId} instead of answering it (use submit)`, "reply");
-    return reply;
+    return resultOnly(node, cmd, await this.submit(node, cmd, opts));
   }
 
   async submit(node: string, cmd: NodeCommand, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult | CommandAcceptance> {

@@ -50,8 +50,10 @@ function operationPhase(v: OperationView): string {
   return v.progress?.phase ?? (v.op === "delete" ? "Deleting" : "Applying");
 }
 
-/** What the status says of an operation in flight: Reconciling, and `details.progress` (CONTRACT 6.1). */
-function inFlight(v: OperationView): { outcome: Outcome; progress: Record<string, unknown> } {
+/** What the status says of `key`'s operation in flight, if one runs: Reconciling, and `details.progress` (CONTRACT 6.1). */
+function inFlight(key: ResourceKey, input: StatusInput): { outcome: Outcome; progress: Record<string, unknown> } | undefined {
+  const v = input.operations?.get(key);
+  if (v === undefined) return undefined;
   const p = v.progress;
   const bytes = p?.doneBytes !== undefined ? `: ${p.doneBytes}${p.totalBytes !== undefined ? ` of ${p.totalBytes}` : ""} bytes` : p?.elapsedSeconds !== undefined ? `: ${Math.round(p.elapsedSeconds)} s` : "";
   return {
@@ -64,7 +66,7 @@ function outcomesOf(key: ResourceKey, input: StatusInput): ItemOutcome[] {
   return [...input.outcomes.values()].filter((o) => o.item.key === key);
 }
 
-function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standing & { node?: string } {
+function standingOf(r: DesiredResource, gen: number, input: StatusInput, nodeStatus: ReadonlyMap<string, NodeStatus>): Standing & { node?: string } {
   if (CLUSTER_APPLIED.has(r.apiType)) {
     const ok = input.clusterApplied.get(r.key) === gen;
     const details = input.poolUsage?.get(r.key) ?? {};
@@ -73,8 +75,7 @@ function standingOf(r: DesiredResource, gen: number, input: StatusInput): Standi
   const why = input.placement.unschedulable.get(r.key);
   if (why !== undefined) return { state: "Pending", ready: false, reason: "Unschedulable", message: why, details: {} };
   const nodes = input.placement.nodes.get(r.key) ?? [];
-  const ready = new Set(input.nodes.filter((n) => n.ready).map((n) => n.name));
-  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed, isNodeReady: (n) => ready.has(n), nodeLostAt: (n) => nodeStatusesOf(input).get(n)?.lostAt });
+  const s = evaluateOnNodes({ r, generation: gen, nodes, observed: input.observed, isNodeReady: (n) => nodeStatus.get(n)?.ready === true, nodeLostAt: (n) => nodeStatus.get(n)?.lostAt });
   const details = r.apiType === "systemv0/virtualmachine" || r.apiType === "systemv0/virtualrouter" ? { ...s.details, networks: nicNetworks(r) } : s.details;
   return { ...s, details, ...(nodes[0] !== undefined && r.apiType !== "systemv0/network" ? { node: nodes[0] } : {}) };
 }
@@ -95,13 +96,12 @@ function outcomeOf(standing: Standing, outs: ItemOutcome[], prev: ResourceStatus
   return { phase: "ready", reason: standing.reason, message: standing.message };
 }
 
-function desiredStatus(r: DesiredResource, input: StatusInput): ResourceStatus {
+function desiredStatus(r: DesiredResource, input: StatusInput, nodeStatus: ReadonlyMap<string, NodeStatus>): ResourceStatus {
   const gen = input.generations.get(r.key) ?? 1;
   const prev = input.previous.get(r.key);
-  const standing = standingOf(r, gen, input);
+  const standing = standingOf(r, gen, input, nodeStatus);
   const prevStalled = prev?.conditions.find((c) => c.type === "Stalled");
-  const op = input.operations?.get(r.key);
-  const running = op !== undefined ? inFlight(op) : undefined;
+  const running = inFlight(r.key, input);
   const outcome: Outcome =
     running !== undefined
       ? running.outcome
@@ -167,23 +167,16 @@ function invalidMessage(prev: ResourceStatus, input: StatusInput): string {
   return d === undefined ? "the manifest does not load; keeping what was applied" : `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
 
-/** The node statuses of `input`, built once per input (every resource's standing reads them). */
-const nodeStatusMemo = new WeakMap<StatusInput, Map<string, NodeStatus>>();
-function nodeStatusesOf(input: StatusInput): Map<string, NodeStatus> {
-  let m = nodeStatusMemo.get(input);
-  if (m === undefined) nodeStatusMemo.set(input, (m = nodeStatuses(input)));
-  return m;
-}
-
 function nodeStatuses(input: StatusInput): Map<string, NodeStatus> {
   const out = new Map<string, NodeStatus>();
   const zero: Requests = { vcpus: 0, memoryBytes: 0 };
+  const cordons = cordonedNodes(input.load);
   for (const n of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     const prev = input.previousNodes.get(n.name);
     const since = prev !== undefined && prev.ready === n.ready ? prev.since : input.now.toISOString();
     const allocated = input.placement.allocated.get(n.name) ?? zero;
     const lost = input.nodeLostAfterMs === undefined ? undefined : lostAt({ ready: n.ready, since }, input.nodeLostAfterMs, input.now);
-    const cordoned = cordonedNodes(input.load).get(n.name);
+    const cordoned = cordons.get(n.name);
     out.set(n.name, {
       name: n.name, address: n.address, capacity: n.capacity, allocated: { vcpus: allocated.vcpus, memoryBytes: allocated.memoryBytes }, ready: n.ready, since,
       ...(lost !== undefined ? { lostAt: lost } : {}),
@@ -231,7 +224,9 @@ function nodeDeclarationWarnings(input: StatusInput): { file: string; line: numb
 /** The status of every resource and node after a round. */
 export function buildStatus(input: StatusInput): ClusterStatus {
   const resources = new Map<ResourceKey, ResourceStatus>();
-  for (const r of input.load.resources.values()) resources.set(r.key, desiredStatus(r, input));
+  // Built first: every resource's standing reads the nodes' readiness and loss.
+  const nodes = nodeStatuses(input);
+  for (const r of input.load.resources.values()) resources.set(r.key, desiredStatus(r, input, nodes));
   for (const [key, prev] of input.previous) {
     if (resources.has(key)) continue;
     if (input.load.invalidKeys.has(key) || input.load.failedFiles.has(prev.source.path)) {
@@ -244,13 +239,12 @@ export function buildStatus(input: StatusInput): ClusterStatus {
       const message = failed !== undefined && !failed.ok ? failed.disposition.message : "removed from the manifests; deleting";
       // Being deleted: what still runs is unknown until the node reports again (a failed delete
       // may have stopped qemu), so no pid, tap or disk is named (issue #11); nodectl shows them.
-      const op = input.operations?.get(key);
-      const running = op !== undefined ? inFlight(op) : undefined;
+      const running = inFlight(key, input);
       const details = running !== undefined ? { ...networksOnly(prev.details), progress: running.progress } : networksOnly(prev.details);
       resources.set(key, { ...keptStatus(prev, running?.outcome ?? { phase: "reconciling", reason: "Deleting", message }, "Deleting", input), details });
     }
   }
   for (const key of input.load.invalidKeys) if (!resources.has(key)) addInvalidNew(key, input, resources);
   const diagnostics = [...input.load.diagnostics, ...nodeDeclarationWarnings(input)].map((d) => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message }));
-  return { manifestsCommit: input.commit, resources, nodes: nodeStatusesOf(input), diagnostics };
+  return { manifestsCommit: input.commit, resources, nodes, diagnostics };
 }

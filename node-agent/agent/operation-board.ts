@@ -48,12 +48,20 @@ export class OperationBoard {
     return this.#tracked.size;
   }
 
+  /** Operations whose last progress is kept (only while they run). */
+  get progressKept(): number {
+    return this.#progress.size;
+  }
+
   /**
    * The reply to `cmd` whose result is `result`: the result itself when it comes within
    * `cmd.acceptWithinMs` (or the command has none, or the bus cannot publish), else an
    * acceptance naming `operationIdOf(commandId)`, with the completion published later.
    */
   async answer(cmd: NodeCommand, result: Promise<CommandResult>, operationIdOf: (commandId: string) => string): Promise<CommandReply> {
+    // Progress is reported under the running command's id; it goes when that command settles,
+    // however it was answered (a quick or synchronous one reports progress too).
+    void result.then(() => this.#progress.delete(cmd.commandId));
     if (cmd.acceptWithinMs === undefined || this.#o.publish === undefined) return result;
     let timer: NodeJS.Timeout | undefined;
     const window = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), cmd.acceptWithinMs)));
@@ -88,7 +96,6 @@ export class OperationBoard {
 
   #complete(t: Tracked, result: CommandResult): void {
     this.#tracked.delete(t.cmd.commandId);
-    if (![...this.#tracked.values()].some((x) => x.operationId === t.operationId)) this.#progress.delete(t.operationId);
     this.#send(t, "Done", { ...result, commandId: t.cmd.commandId });
     if (this.#tracked.size === 0) this.stop();
   }

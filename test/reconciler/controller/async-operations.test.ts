@@ -92,6 +92,12 @@ const joinedLines = async (env: Env): Promise<number> =>
   (await readFile(join(env.dir, "journal.jsonl"), "utf8").catch(() => "")).trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { event: string; joined?: string }).filter((j) => j.event === "duplicate" && j.joined !== undefined).length;
 const allReady = (env: Env, keys: readonly ResourceKey[]): boolean => keys.every((k) => latest(env).get(k)?.ready === true);
 
+/** Every disk Ready within `timeoutMs`, each applied exactly once (nothing ran twice). */
+async function everyDiskReadyOnce(env: Env, timeoutMs: number): Promise<void> {
+  await until("every disk Ready", () => allReady(env, DISKS), timeoutMs);
+  for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
+}
+
 const A = suite("asynchronous operations (real agent runtime, MemoryBus)");
 
 A("three slow operations with two workers: an unrelated key is still applied at once, and each runs once", async () => {
@@ -107,8 +113,7 @@ A("three slow operations with two workers: an unrelated key is still applied at 
     assert.is(inFlight(env.disks), 3, "the disks are still in flight");
     await until("network Ready in the status while the disks reconcile", () => latest(env).get(NET)?.ready === true && DISKS.every((k) => latest(env).get(k)?.conditions.some((c) => c.type === "Reconciling")), 10_000);
     env.release();
-    await until("every disk Ready", () => allReady(env, DISKS), 10_000);
-    for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
+    await everyDiskReadyOnce(env, 10_000);
   } finally {
     await teardown(env);
   }
@@ -137,8 +142,7 @@ A("a lost completion is recovered from the inventory: Ready, nothing run twice",
     await until("three disk operations accepted (heard running)", () => accepted(env) === 3, 10_000, 20);
     env.release();
     await until("completions published (and dropped)", () => env.bus.operations.filter((u) => u.state === "Done").length === 3, 10_000);
-    await until("every disk Ready", () => allReady(env, DISKS), 15_000);
-    for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
+    await everyDiskReadyOnce(env, 15_000);
   } finally {
     await teardown(env);
   }
@@ -153,8 +157,7 @@ A("a silent operation is re-sent with the SAME commandId, which the agent joins 
     await until("three disk operations in flight", () => inFlight(env.disks) === 3, 10_000, 20);
     await until("a re-send of an in-flight command", () => new Set(env.bus.sent.map((s) => s.cmd.commandId)).size < env.bus.sent.filter((s) => s.cmd.key.startsWith("systemv0/blockstorage")).length, 10_000);
     env.release();
-    await until("every disk Ready", () => allReady(env, DISKS), 15_000);
-    for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
+    await everyDiskReadyOnce(env, 15_000);
   } finally {
     await teardown(env);
   }
@@ -172,8 +175,7 @@ A("a controller restarted while operations run adopts them: the agent joins its 
     // Released only once the agent joined them: a command arriving after the operation ended is a new apply (idempotent, but a second run).
     await until("the agent joined them to the running operations", async () => (await joinedLines(env)) === 3, 10_000, 20);
     env.release();
-    await until("every disk Ready", () => allReady(env, DISKS), 15_000);
-    for (const k of DISKS) assert.is(env.disks.calls.get(k), 1, `${k} applied once`);
+    await everyDiskReadyOnce(env, 15_000);
     assert.is(await joinedLines(env), 3, "three commands joined the running operations");
   } finally {
     await teardown(env);

@@ -22,11 +22,11 @@ import { MemoryStatusWriter } from "../../../reconciler/status/status-writer.js"
 import { NatsAgentBus } from "../../../node-agent/bus/nats-agent-bus.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { ResourceKey } from "../../../schemas/kinds.js";
 import type { OperationUpdate } from "../../../schemas/protocol/messages.js";
 import { exampleFiles } from "../../reconciler/controller/harness.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const DISKS = ["bs1", "bs2", "bs3"].map((id) => `systemv0/blockstorage/group1/ns1/${id}` as ResourceKey);
 const NET: ResourceKey = "systemv0/network/group1/ns1/net1";
@@ -41,14 +41,6 @@ function files(network: boolean): Record<string, string> {
   return { "00-group.yaml": exampleFiles()["00-group.yaml"]!, "30-disks.yaml": ["bs1", "bs2", "bs3"].map(disk).join("---\n"), ...(network ? { "10-net.yaml": NETWORK } : {}) };
 }
 
-function settings(dataDir: string, url: string): AgentSettings {
-  return {
-    node: { nodeName: "node1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
-    capacity: { vcpus: 8, memoryBytes: 16 * 1024 ** 3 },
-    nats: { servers: [url] },
-    parallelLimit: 8, resyncIntervalMs: 60_000, journalMaxBytes: 1024 * 1024, accelerator: "tcg", logLevel: "info", raw: {},
-  };
-}
 
 interface Env { nats: NatsServer; dir: string; source: MemoryGitSource; status: MemoryStatusWriter; disks: FakeDriver; net: FakeDriver; agent: Agent; bus: NatsControllerBus; c: Controller; updates: OperationUpdate[]; release: () => void }
 
@@ -79,7 +71,7 @@ async function setup(): Promise<Env> {
   env.release = () => release();
   const runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
   const agentBus = await NatsAgentBus.connect({ servers: env.nats.url, node: "node1", log });
-  env.agent = await startAgent({ config: settings(env.dir, env.nats.url), bus: agentBus, drivers: [env.disks, env.net], runner, log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10, operationHeartbeatMs: 200 });
+  env.agent = await startAgent({ config: testAgentSettings(env.dir, { parallelLimit: 8, natsUrl: env.nats.url }), bus: agentBus, drivers: [env.disks, env.net], runner, log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10, operationHeartbeatMs: 200 });
   env.source = new MemoryGitSource();
   env.source.commit(files(false));
   env.status = new MemoryStatusWriter();

@@ -9,9 +9,9 @@ import type { BusEvent, NodeCommand } from "../../../reconciler/bus/controller-b
 import { NodeUnreachableError } from "../../../reconciler/bus/errors.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import { until } from "../../helpers/until.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const log = pino({ level: "silent" });
 const NET = "systemv0/network/g1/ns1/net1";
@@ -24,19 +24,6 @@ const vmCmd = (commandId: string, id: string): NodeCommand => ({
   annotations: {}, spec: { actionState: "PowerOff" }, generation: 2, context: {},
 });
 
-function settings(dataDir: string): AgentSettings {
-  return {
-    node: { nodeName: "n1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
-    capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 },
-    nats: { servers: ["nats://127.0.0.1:4222"] },
-    parallelLimit: 4,
-    resyncIntervalMs: 60_000,
-    journalMaxBytes: 1024 * 1024,
-    accelerator: "tcg",
-    logLevel: "info",
-    raw: {},
-  };
-}
 
 interface Ctx { dir: string; bus: MemoryBus; runner: RecordingRunner; net: FakeDriver; vm: FakeDriver; agent: Agent }
 const A = suite<Ctx>("agent runtime", {} as Ctx);
@@ -45,7 +32,7 @@ async function boot(ctx: Ctx): Promise<void> {
   ctx.net = new FakeDriver("systemv0/network");
   ctx.vm = new FakeDriver("systemv0/virtualmachine");
   ctx.agent = await startAgent({
-    config: settings(ctx.dir), bus: ctx.bus.connectAgent(), drivers: [ctx.net, ctx.vm], runner: ctx.runner, log,
+    config: testAgentSettings(ctx.dir, { nodeName: "n1", memoryGiB: 8 }), bus: ctx.bus.connectAgent(), drivers: [ctx.net, ctx.vm], runner: ctx.runner, log,
     accelerator: { accelerator: "tcg", reason: "test" }, agentVersion: "1.2.3", inventoryDebounceMs: 10,
   });
 }
@@ -209,7 +196,7 @@ A("the node is ready only once its commands are served: a command sent the momen
       return typeof v === "function" ? (...args: unknown[]) => (calls.push(String(p)), (v as (...a: unknown[]) => unknown).apply(t, args)) : v;
     },
   });
-  ctx.agent = await startAgent({ config: settings(ctx.dir), bus, drivers: [ctx.net], runner: ctx.runner, log, accelerator: { accelerator: "tcg", reason: "test" } });
+  ctx.agent = await startAgent({ config: testAgentSettings(ctx.dir, { nodeName: "n1", memoryGiB: 8 }), bus, drivers: [ctx.net], runner: ctx.runner, log, accelerator: { accelerator: "tcg", reason: "test" } });
   const served = calls.indexOf("serveCommands");
   assert.ok(served >= 0 && served < calls.indexOf("register"), calls.join(","));
 });

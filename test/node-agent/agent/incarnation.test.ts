@@ -12,8 +12,8 @@ import { MemoryBus } from "../../../reconciler/bus/memory-bus.js";
 import type { NodeCommand } from "../../../reconciler/bus/controller-bus.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const log = pino({ level: "silent" });
 const VM = "systemv0/virtualmachine/g1/ns1/vm1";
@@ -22,14 +22,6 @@ const vmCmd = (commandId: string, over: Partial<NodeCommand> = {}): NodeCommand 
   annotations: {}, spec: { actionState: "PowerOn" }, generation: 1, context: {}, ...over,
 });
 
-function settings(dataDir: string): AgentSettings {
-  return {
-    node: { nodeName: "n1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
-    capacity: { vcpus: 8, memoryBytes: 8 * 1024 ** 3 },
-    nats: { servers: ["nats://127.0.0.1:4222"] },
-    parallelLimit: 4, resyncIntervalMs: 60_000, journalMaxBytes: 1024 * 1024, accelerator: "tcg", logLevel: "info", raw: {},
-  };
-}
 
 interface Ctx { dir: string; bus: MemoryBus; vm: FakeDriver; agent: Agent }
 const I = suite<Ctx>("agent incarnations", {} as Ctx);
@@ -39,7 +31,7 @@ I.before.each(async (ctx) => {
   ctx.bus = new MemoryBus();
   ctx.vm = new FakeDriver("systemv0/virtualmachine");
   const runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
-  ctx.agent = await startAgent({ config: settings(ctx.dir), bus: ctx.bus.connectAgent(), drivers: [ctx.vm], runner, log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
+  ctx.agent = await startAgent({ config: testAgentSettings(ctx.dir, { nodeName: "n1", memoryGiB: 8 }), bus: ctx.bus.connectAgent(), drivers: [ctx.vm], runner, log, accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
 });
 I.after.each(async (ctx) => {
   await ctx.agent.stop();

@@ -11,27 +11,19 @@ import { join } from "node:path";
 import pino from "pino";
 import { MemoryBus } from "../../../reconciler/bus/memory-bus.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { SpawnRunner } from "../../../node-agent/host/spawn-runner.js";
 import { BlockStorageDriver } from "../../../node-agent/storage/blockstorage-driver.js";
 import { HttpCache } from "../../../node-agent/storage/http-cache.js";
 import type { CommandResult, NodeCommand } from "../../../schemas/protocol/messages.js";
 import { startHttpFixture, type HttpFixture } from "../../helpers/http-fixture.js";
 import { until } from "../../helpers/until.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const MiB = 1024 * 1024;
 const KEY = "systemv0/blockstorage/group1/ns1/dl1" as const;
 
 interface Ctx { dir: string; fx: HttpFixture; bus: MemoryBus; agent: Agent; url: string; sha: string; part: string }
 
-function settings(dataDir: string): AgentSettings {
-  return {
-    node: { nodeName: "node1", address: "127.0.0.1", dataDir, blockStorageDir: join(dataDir, "blockstorages"), imageDir: join(dataDir, "images") },
-    capacity: { vcpus: 8, memoryBytes: 16 * 1024 ** 3 },
-    nats: { servers: ["nats://127.0.0.1:4222"] },
-    parallelLimit: 4, resyncIntervalMs: 60_000, journalMaxBytes: 1024 * 1024, accelerator: "tcg", logLevel: "info", raw: {},
-  };
-}
 
 let seq = 0;
 function command(c: Ctx, o: { op: "apply" | "delete"; generation: number; limitSize?: string }): NodeCommand {
@@ -58,7 +50,7 @@ async function setup(): Promise<Ctx> {
   const body = Buffer.alloc(16 * MiB, 7);
   fx.set("/big.img", { body, etag: '"big"', slow: { chunkBytes: 64 * 1024, chunkDelayMs: 20 } });
   const bus = new MemoryBus();
-  const agent = await startAgent({ config: settings(dir), bus: bus.connectAgent(), drivers: [new BlockStorageDriver()], runner: new SpawnRunner(), log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, operationHeartbeatMs: 200 });
+  const agent = await startAgent({ config: testAgentSettings(dir, { address: "127.0.0.1", blockStorageSubdir: "blockstorages", imageSubdir: "images" }), bus: bus.connectAgent(), drivers: [new BlockStorageDriver()], runner: new SpawnRunner(), log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, operationHeartbeatMs: 200 });
   const url = fx.url("/big.img");
   const part = join(new HttpCache(dir).dirOf(url), "body.part");
   return { dir, fx, bus, agent, url, sha: createHash("sha256").update(body).digest("hex"), part };

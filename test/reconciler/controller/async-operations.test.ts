@@ -17,11 +17,11 @@ import type { ResourceStatus } from "../../../reconciler/status/types.js";
 import { MemoryStatusWriter } from "../../../reconciler/status/status-writer.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { ResourceKey } from "../../../schemas/kinds.js";
 import { until } from "../../helpers/until.js";
 import { exampleFiles, makeController, nextRound } from "./harness.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const DISKS = ["bs1", "bs2", "bs3"].map((id) => `systemv0/blockstorage/group1/ns1/${id}` as ResourceKey);
 const NET: ResourceKey = "systemv0/network/group1/ns1/net1";
@@ -39,14 +39,6 @@ function files(o: { network: boolean; size?: string; disks?: boolean }): Record<
   return out;
 }
 
-function settings(dataDir: string): AgentSettings {
-  return {
-    node: { nodeName: "node1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
-    capacity: { vcpus: 8, memoryBytes: 16 * 1024 ** 3 },
-    nats: { servers: ["nats://127.0.0.1:4222"] },
-    parallelLimit: 8, resyncIntervalMs: 60_000, journalMaxBytes: 1024 * 1024, accelerator: "tcg", logLevel: "info", raw: {},
-  };
-}
 
 interface Env { dir: string; source: MemoryGitSource; bus: MemoryBus; status: MemoryStatusWriter; disks: FakeDriver; net: FakeDriver; agent: Agent; c: Controller; release: () => void }
 
@@ -69,7 +61,7 @@ async function setup(o: { network?: boolean } = {}): Promise<Env> {
   disks.gate = new Promise<void>((r) => (release = r));
   const runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
   const drivers = [disks, net, ...(["systemv0/virtualrouter", "systemv0/imageentity", "systemv0/virtualmachine"] as const).map((k) => new FakeDriver(k))];
-  const agent = await startAgent({ config: settings(dir), bus: bus.connectAgent(), drivers, runner, log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10, operationHeartbeatMs: 200 });
+  const agent = await startAgent({ config: testAgentSettings(dir, { parallelLimit: 8 }), bus: bus.connectAgent(), drivers, runner, log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10, operationHeartbeatMs: 200 });
   const source = new MemoryGitSource();
   source.commit(files({ network: o.network ?? false }));
   const status = new MemoryStatusWriter();

@@ -17,11 +17,11 @@ import type { ResourceStatus } from "../../../reconciler/status/types.js";
 import { MemoryStatusWriter } from "../../../reconciler/status/status-writer.js";
 import { startAgent, type Agent } from "../../../node-agent/agent/agent.js";
 import { FakeDriver } from "../../../node-agent/agent/fake-driver.js";
-import type { AgentSettings } from "../../../node-agent/config/agent-settings.js";
 import type { ObservedResource, ResourceCommand, ResourceDriver } from "../../../node-agent/driver.js";
 import { RecordingRunner } from "../../../node-agent/host/recording-runner.js";
 import type { ResourceKey } from "../../../schemas/kinds.js";
 import { exampleFiles, makeController } from "./harness.js";
+import { testAgentSettings } from "../../helpers/agent-settings.js";
 
 const VM: ResourceKey = "systemv0/virtualmachine/group1/ns1/vm1";
 const VR: ResourceKey = "systemv0/virtualrouter/group1/ns1/vrouter1";
@@ -64,14 +64,6 @@ class PidVmDriver implements ResourceDriver {
   }
 }
 
-function settings(dataDir: string): AgentSettings {
-  return {
-    node: { nodeName: "node1", address: "198.18.0.1", dataDir, blockStorageDir: join(dataDir, "bs"), imageDir: join(dataDir, "img") },
-    capacity: { vcpus: 8, memoryBytes: 16 * 1024 ** 3 },
-    nats: { servers: ["nats://127.0.0.1:4222"] },
-    parallelLimit: 4, resyncIntervalMs: 60_000, journalMaxBytes: 1024 * 1024, accelerator: "tcg", logLevel: "info", raw: {},
-  };
-}
 
 interface Env { dir: string; source: MemoryGitSource; bus: MemoryBus; status: MemoryStatusWriter; vm: PidVmDriver; agent: Agent; c: Controller; badPids: string[] }
 
@@ -120,7 +112,7 @@ async function setup(): Promise<Env> {
   const vm = new PidVmDriver();
   const drivers = [vm, ...(["systemv0/network", "systemv0/virtualrouter", "systemv0/blockstorage", "systemv0/imageentity"] as const).map((k) => new FakeDriver(k))];
   const runner = new RecordingRunner().onPrefix(["fake"], { exitCode: 0 });
-  const agent = await startAgent({ config: settings(dir), bus: bus.connectAgent(), drivers, runner, log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
+  const agent = await startAgent({ config: testAgentSettings(dir), bus: bus.connectAgent(), drivers, runner, log: pino({ level: "silent" }), accelerator: { accelerator: "tcg", reason: "test" }, inventoryDebounceMs: 10 });
   const source = new MemoryGitSource();
   const status = new MemoryStatusWriter();
   const env = { dir, source, bus, status, vm, agent, badPids: [] } as unknown as Env;
